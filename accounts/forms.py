@@ -1,0 +1,75 @@
+from django import forms
+from django.utils import timezone
+
+from .models import Affiliation, Visibility
+
+
+class SignupExtraForm(forms.Form):
+    """Fields allauth's sign-up form adds to its own (ACCOUNT_SIGNUP_FORM_CLASS)."""
+
+    accept_privacy = forms.BooleanField(
+        required=True,
+        label="I have read the privacy notice and agree to my account data being processed as it says.",
+        error_messages={"required": "You need to accept the privacy notice to join."},
+    )
+
+    def signup(self, request, user) -> None:
+        user.privacy_accepted_at = timezone.now()
+        user.save(update_fields=["privacy_accepted_at"])
+
+
+CONSENT_HELP = (
+    "Sharing this tells others about your political opinions or trade-union membership, which UK law "
+    "treats as special-category data. It is optional; you can change who sees it or remove it at any time."
+)
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(max_length=60, required=False)
+    bio = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One name / visibility / consent triple per affiliation kind.
+        for kind, label in Affiliation.Kind.choices:
+            self.fields[f"{kind}_name"] = forms.CharField(
+                max_length=120, required=False, label=label
+            )
+            self.fields[f"{kind}_visibility"] = forms.ChoiceField(
+                choices=Visibility.choices,
+                initial=Visibility.MEMBERS,
+                label=f"Who can see your {label.lower()}",
+            )
+            self.fields[f"{kind}_consent"] = forms.BooleanField(
+                required=False,
+                label=f"I choose to share my {label.lower()} on my profile.",
+                help_text=CONSENT_HELP,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for kind, label in Affiliation.Kind.choices:
+            if cleaned.get(f"{kind}_name") and not cleaned.get(f"{kind}_consent"):
+                self.add_error(
+                    f"{kind}_consent",
+                    f"Tick the box to confirm you want to share your {label.lower()}, "
+                    "or leave the name empty.",
+                )
+        return cleaned
+
+    def affiliations(self) -> dict[str, tuple[str, str] | None]:
+        """{kind: (name, visibility)} for the kinds the member shares, None for the ones they don't."""
+        result = {}
+        for kind, _label in Affiliation.Kind.choices:
+            name = self.cleaned_data.get(f"{kind}_name", "").strip()
+            result[kind] = (name, self.cleaned_data[f"{kind}_visibility"]) if name else None
+        return result
+
+    @classmethod
+    def initial_for(cls, user) -> dict:
+        initial = {"display_name": user.display_name, "bio": user.bio}
+        for affiliation in user.affiliations.all():
+            initial[f"{affiliation.kind}_name"] = affiliation.name
+            initial[f"{affiliation.kind}_visibility"] = affiliation.visibility
+            initial[f"{affiliation.kind}_consent"] = True
+        return initial

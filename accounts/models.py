@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class User(AbstractUser):
+    """A member. Profile fields live here so rendering an author never needs a second join."""
+
+    display_name = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="How your name appears. Leave blank to use your username.",
+    )
+    bio = models.TextField(max_length=1000, blank=True)
+    privacy_accepted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the member accepted the privacy notice at sign-up."
+    )
+
+    # AbstractUser's first_name/last_name are never asked for: we collect the minimum.
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:profile", kwargs={"username": self.username})
+
+    @property
+    def is_moderator(self) -> bool:
+        if self.is_superuser:
+            return True
+        # Group names are cached per instance: templates ask this repeatedly.
+        if not hasattr(self, "_group_names"):
+            self._group_names = set(self.groups.values_list("name", flat=True))
+        return MODERATORS_GROUP in self._group_names
+
+
+MODERATORS_GROUP = "Moderators"
+
+
+def user_display(user: User) -> str:
+    """allauth's ACCOUNT_USER_DISPLAY: the name shown in its pages and emails."""
+    return user.name
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Everyone"
+    MEMBERS = "members", "Logged-in members only"
+    PRIVATE = "private", "Only me"
+
+
+class AffiliationQuerySet(models.QuerySet):
+    def visible_to(self, viewer) -> AffiliationQuerySet:
+        if viewer is None or not viewer.is_authenticated:
+            return self.filter(visibility=Visibility.PUBLIC)
+        return self.filter(
+            Q(visibility__in=[Visibility.PUBLIC, Visibility.MEMBERS]) | Q(user=viewer)
+        )
+
+
+class Affiliation(models.Model):
+    """A party branch or trade union a member chose to share.
+
+    Political opinion and trade-union membership are special-category data (UK GDPR art. 9): each row
+    exists only because the member opted in, records when they consented, and carries their choice of who
+    may see it. Deleting the row is how consent is withdrawn.
+    """
+
+    class Kind(models.TextChoices):
+        BRANCH = "branch", "Party branch"
+        UNION = "union", "Trade union"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="affiliations")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=120)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.MEMBERS
+    )
+    consented_at = models.DateTimeField()
+
+    objects = AffiliationQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_affiliation_per_kind"),
+        ]
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"

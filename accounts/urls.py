@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("members/<str:username>/", views.profile, name="profile"),
+    path("account/profile/", views.profile_edit, name="profile-edit"),
+    path("privacy/", views.privacy, name="privacy"),
+]

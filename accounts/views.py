@@ -1,0 +1,41 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from .forms import ProfileForm
+from .models import User
+from .services import profile_update
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    member = get_object_or_404(User, username=username, is_active=True)
+    affiliations = member.affiliations.visible_to(request.user).filter(user=member)
+    return render(
+        request,
+        "accounts/profile.html",
+        {"member": member, "affiliations": affiliations, "is_own": request.user == member},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    # Always the logged-in member's own profile: there is no URL or field naming another member.
+    user = request.user
+    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(user))
+    if request.method == "POST" and form.is_valid():
+        profile_update(
+            user=user,
+            display_name=form.cleaned_data["display_name"],
+            bio=form.cleaned_data["bio"],
+            affiliations=form.affiliations(),
+        )
+        messages.success(request, "Your profile is saved.")
+        return redirect(user.get_absolute_url())
+    return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/privacy.html")

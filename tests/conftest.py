@@ -1,0 +1,64 @@
+"""Shared fixtures: the personas every view test uses, and test-only settings."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.conf import settings as django_settings
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+
+from accounts.models import MODERATORS_GROUP, User
+
+PASSWORD = "correct-horse-battery-42"
+
+on_postgres = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+requires_postgres = pytest.mark.skipif(
+    not on_postgres,
+    reason="needs PostgreSQL (row locks and real concurrency); set DATABASE_URL=postgres://... to run",
+)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    # A fast hasher: the suite logs members in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # allauth's rate limits count in the cache; every test starts with none spent.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_member(username: str, **extra) -> User:
+    """A member who signed up and verified their email, as allauth would leave them."""
+    user = User.objects.create_user(
+        username=username, email=f"{username}@example.org", password=PASSWORD, **extra
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+@pytest.fixture
+def member(db) -> User:
+    return make_member("alice", display_name="Alice Okafor")
+
+
+@pytest.fixture
+def other_member(db) -> User:
+    return make_member("bob", display_name="Bob Hughes")
+
+
+@pytest.fixture
+def moderator(db) -> User:
+    user = make_member("maya", display_name="Maya Patel", is_staff=True)
+    user.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    return user
+
+
+@pytest.fixture
+def organiser(db) -> User:
+    return make_member("olu", display_name="Olu Adeyemi")
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client

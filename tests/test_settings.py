@@ -1,0 +1,84 @@
+"""Settings fail loudly on bad values, and production settings pass the deploy check."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from grassroots.settings import database_from_url, env_bool, env_int
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "treu"])
+def test_bad_boolean_raises(monkeypatch, value):
+    monkeypatch.setenv("DEBUG", value)
+    with pytest.raises(ImproperlyConfigured, match="DEBUG"):
+        env_bool("DEBUG", False)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("off", False), ("YES", True)])
+def test_good_booleans_parse(monkeypatch, value, expected):
+    monkeypatch.setenv("DEBUG", value)
+    assert env_bool("DEBUG", not expected) is expected
+
+
+def test_bad_integer_raises(monkeypatch):
+    monkeypatch.setenv("CONN_MAX_AGE", "sixty")
+    with pytest.raises(ImproperlyConfigured, match="CONN_MAX_AGE"):
+        env_int("CONN_MAX_AGE", 0)
+
+
+@pytest.mark.parametrize("url", ["mysql://u@h/db", "not a url", "postgres://localhost"])
+def test_bad_database_url_raises(url):
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
+        database_from_url(url)
+
+
+def test_postgres_url_gets_persistent_checked_connections():
+    config = database_from_url("postgres://postgres@127.0.0.1:5432/grassroots")
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["NAME"] == "grassroots"
+    assert config["CONN_MAX_AGE"] == 60
+    assert config["CONN_HEALTH_CHECKS"] is True
+
+
+def run_manage(env: dict, *args: str) -> subprocess.CompletedProcess:
+    # The parent's settings (and the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE) must not leak in.
+    ours = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in ours}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+
+
+def test_server_refuses_to_start_with_bad_debug_value():
+    result = run_manage({"DEBUG": "maybe"}, "check")
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_server_refuses_to_start_with_bad_database_url():
+    result = run_manage({"DATABASE_URL": "mysql://root@localhost/x"}, "check")
+    assert result.returncode != 0
+    assert "only sqlite:/// and postgres:// URLs are supported" in result.stderr
+
+
+def test_production_requires_a_secret_key():
+    result = run_manage({"DEBUG": "0"}, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check():
+    env = {
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 20 + "-production-only-test-key-" + "y" * 30,
+        "ALLOWED_HOSTS": "forum.example.org",
+    }
+    result = run_manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
