@@ -7,6 +7,9 @@ from .models import Affiliation, Visibility
 class SignupExtraForm(forms.Form):
     """Fields allauth's sign-up form adds to its own (ACCOUNT_SIGNUP_FORM_CLASS)."""
 
+    # allauth's SignupForm inherits from this class and honours field_order.
+    field_order = ["username", "email", "password1", "password2", "accept_privacy"]
+
     accept_privacy = forms.BooleanField(
         required=True,
         label="I have read the privacy notice and agree to my account data being processed as it says.",

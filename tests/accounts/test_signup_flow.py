@@ -206,3 +206,10 @@ def test_logged_in_non_staff_member_is_refused_by_admin(member_client):
     assert member_client.get(reverse("admin:login")).status_code == 403
     response = member_client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def test_signup_with_honeypot_filled_creates_nothing(client, mailoutbox):
+    response = sign_up(client, website="http://spam.example")
+    assert response.status_code == 302
+    assert not User.objects.filter(username="rosa").exists()
+    assert mailoutbox == []
