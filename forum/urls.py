@@ -2,6 +2,27 @@ from django.urls import path
 
 from . import views
 
+app_name = "forum"
+
 urlpatterns = [
     path("", views.home, name="home"),
+    path("new/", views.newest, name="newest"),
+    path("recommended/", views.recommended, name="recommended"),
+    path("s/<slug:slug>/", views.section, name="section"),
+    path("drafts/", views.drafts, name="drafts"),
+    path("p/new/", views.post_create, name="post-create"),
+    path("p/<int:pk>/", views.post_detail, name="post-detail-short"),
+    path("p/<int:pk>/edit/", views.post_edit, name="post-edit"),
+    path("p/<int:pk>/delete/", views.post_delete, name="post-delete"),
+    path("p/<int:pk>/history/", views.post_history, name="post-history"),
+    path("p/<int:pk>/recommend/", views.post_recommend, name="post-recommend"),
+    path("p/<int:pk>/comment/", views.comment_create, name="comment-create"),
+    # Last among p/<pk>/...: a slug could otherwise shadow edit/, delete/ and the rest.
+    path("p/<int:pk>/<slug:slug>/", views.post_detail, name="post-detail"),
+    path("c/<int:pk>/", views.comment_detail, name="comment-detail"),
+    path("c/<int:pk>/reply/", views.comment_reply, name="comment-reply"),
+    path("c/<int:pk>/edit/", views.comment_edit, name="comment-edit"),
+    path("c/<int:pk>/delete/", views.comment_delete, name="comment-delete"),
+    path("c/<int:pk>/vote/", views.comment_vote, name="comment-vote"),
+    path("c/<int:pk>/history/", views.comment_history, name="comment-history"),
 ]

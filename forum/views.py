@@ -1,6 +1,350 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import services
+from .forms import CommentForm, PostForm
+from .markup import render_markdown
+from .models import Comment, Post, Recommendation, Section
+from .threads import SORT_LABELS, clean_sort, comment_subtree, post_thread
+
+POSTS_PER_PAGE = 25
+RECOMMENDED_HOURS = getattr(settings, "FORUM_RECOMMENDED_HOURS", 48)
+
+
+def _post_for(request: HttpRequest, pk: int) -> Post:
+    """A post the user may see (404 otherwise: drafts of others don't exist for them)."""
+    return get_object_or_404(
+        Post.objects.visible_to(request.user).select_related("author", "section"), pk=pk
+    )
+
+
+def _comment_for(request: HttpRequest, pk: int) -> Comment:
+    comment = get_object_or_404(Comment.objects.select_related("author", "post"), pk=pk)
+    _post_for(request, comment.post_id)
+    return comment
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(fallback)
+
+
+# Lists -------------------------------------------------------------------------------------------
+
+
+def _post_list(request: HttpRequest, queryset, template: str, **context) -> HttpResponse:
+    page = Paginator(queryset.for_listing(), POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    context.update(page=page, posts=page.object_list, sections=Section.objects.all())
+    return render(request, template, context)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "forum/home.html")
+    promoted = list(Post.objects.listed().filter(is_promoted=True).for_listing()[:5])
+    hot = Post.objects.listed().filter(is_promoted=False).order_by("-hot", "-pk")
+    return _post_list(request, hot, "forum/home.html", promoted=promoted, tab="hot")
+
+
+def newest(request: HttpRequest) -> HttpResponse:
+    posts = Post.objects.listed().order_by("-published_at", "-pk")
+    return _post_list(request, posts, "forum/home.html", tab="new")
+
+
+def recommended(request: HttpRequest) -> HttpResponse:
+    since = timezone.now() - timedelta(hours=RECOMMENDED_HOURS)
+    posts = (
+        Post.objects.listed()
+        .filter(published_at__gte=since, recommendation_count__gt=0)
+        .order_by("-recommendation_count", "-published_at")
+    )
+    return _post_list(
+        request, posts, "forum/home.html", tab="recommended", recommended_hours=RECOMMENDED_HOURS
+    )
+
+
+def section(request: HttpRequest, slug: str) -> HttpResponse:
+    current = get_object_or_404(Section, slug=slug)
+    sort = "new" if request.GET.get("sort") == "new" else "hot"
+    order = ("-published_at", "-pk") if sort == "new" else ("-hot", "-pk")
+    posts = Post.objects.listed().filter(section=current).order_by(*order)
+    return _post_list(request, posts, "forum/section.html", section=current, sort=sort)
+
+
+@login_required
+def drafts(request: HttpRequest) -> HttpResponse:
+    posts = Post.objects.filter(
+        author=request.user, status=Post.Status.DRAFT, state="visible"
+    ).order_by("-created_at")
+    return _post_list(request, posts, "forum/drafts.html")
+
+
+# Posts -------------------------------------------------------------------------------------------
+
+
+def post_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
+    post = _post_for(request, pk)
+    if slug != post.slug:
+        return redirect(post, permanent=True)
+    sort = clean_sort(request.GET.get("sort"))
+    thread = post_thread(post, sort=sort, page_number=request.GET.get("page"), user=request.user)
+    recommended = (
+        request.user.is_authenticated
+        and Recommendation.objects.filter(post=post, user=request.user).exists()
+    )
+    return render(
+        request,
+        "forum/post_detail.html",
+        {
+            "post": post,
+            "thread": thread,
+            "sort": sort,
+            "sorts": SORT_LABELS,
+            "recommended": recommended,
+            "form": CommentForm(),
+        },
+    )
+
+
+def _post_form_response(request, form, *, post: Post | None) -> HttpResponse | None:
+    """Handle the write/edit form's three buttons. Returns None when the form must be shown again."""
+    action = request.POST.get("action", "publish")
+    if action == "preview":
+        return None
+    data = form.cleaned_data
+    if post is None:
+        post = services.post_create(
+            author=request.user,
+            section=data["section"],
+            title=data["title"],
+            body=data["body"],
+            publish=action == "publish",
+        )
+    else:
+        post = services.post_update(
+            post=post,
+            editor=request.user,
+            section=data["section"],
+            title=data["title"],
+            body=data["body"],
+            publish=action == "publish",
+        )
+    if post.is_published:
+        messages.success(request, "Your post is published.")
+        return redirect(post)
+    messages.success(request, "Draft saved. Only you can see it.")
+    return redirect("forum:post-edit", pk=post.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_create(request: HttpRequest) -> HttpResponse:
+    initial = {}
+    if section_slug := request.GET.get("section"):
+        initial["section"] = Section.objects.filter(slug=section_slug).first()
+    form = PostForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        response = _post_form_response(request, form, post=None)
+        if response:
+            return response
+    return render(request, "forum/post_form.html", _form_context(request, form, post=None))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _post_for(request, pk)
+    if not post.can_edit(request.user):
+        raise PermissionDenied("You can only edit your own posts.")
+    initial = {"section": post.section, "title": post.title, "body": post.body}
+    form = PostForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        response = _post_form_response(request, form, post=post)
+        if response:
+            return response
+    return render(request, "forum/post_form.html", _form_context(request, form, post=post))
+
+
+def _form_context(request, form, *, post: Post | None) -> dict:
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        preview = render_markdown(form.cleaned_data["body"])
+    return {"form": form, "post": post, "preview": preview}
+
+
+@login_required
+@require_POST
+def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _post_for(request, pk)
+    if request.user.pk != post.author_id:
+        raise PermissionDenied("You can only delete your own posts.")
+    try:
+        services.post_delete(post=post, by=request.user)
+    except services.ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Your post is deleted. Its discussion stays readable.")
+    if post.is_published:
+        return redirect(post)
+    return redirect("forum:drafts")
+
+
+def post_history(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _post_for(request, pk)
+    if not post.can_see_history(request.user):
+        raise PermissionDenied("Only the author and moderators can see a post's history.")
+    return render(
+        request, "forum/post_history.html", {"post": post, "revisions": post.revisions.all()}
+    )
+
+
+@login_required
+@require_POST
+def post_recommend(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _post_for(request, pk)
+    try:
+        if request.POST.get("action") == "unrecommend":
+            services.post_unrecommend(post=post, user=request.user)
+        else:
+            services.post_recommend(post=post, user=request.user)
+    except services.ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    return _back(request, post.get_absolute_url())
+
+
+# Comments ----------------------------------------------------------------------------------------
+
+
+def _reply_form_page(request, form, *, post: Post, parent: Comment | None, status=200):
+    return render(
+        request,
+        "forum/reply.html",
+        {"form": form, "post": post, "parent": parent},
+        status=status,
+    )
+
+
+def _create_comment(request, *, post: Post, parent: Comment | None) -> HttpResponse:
+    form = CommentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment = services.comment_create(
+                post=post, author=request.user, body=form.cleaned_data["body"], parent=parent
+            )
+        except services.ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Your reply is posted.")
+            return redirect(comment)
+    return _reply_form_page(request, form, post=post, parent=parent)
+
+
+@login_required
+@require_POST
+def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A top-level comment on a post."""
+    return _create_comment(request, post=_post_for(request, pk), parent=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    parent = _comment_for(request, pk)
+    return _create_comment(request, post=parent.post, parent=parent)
+
+
+def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _comment_for(request, pk)
+    post = _post_for(request, comment.post_id)
+    sort = clean_sort(request.GET.get("sort"))
+    ancestors = list(comment.get_ancestors().select_related("author"))
+    top = comment_subtree(comment, sort=sort, user=request.user)
+    return render(
+        request,
+        "forum/comment_detail.html",
+        {
+            "post": post,
+            "comment": top,
+            "ancestors": ancestors,
+            "sort": sort,
+            "sorts": SORT_LABELS,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _comment_for(request, pk)
+    if not comment.can_edit(request.user):
+        raise PermissionDenied("You can only edit your own comments.")
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment = services.comment_update(
+                comment=comment, editor=request.user, body=form.cleaned_data["body"]
+            )
+        except services.ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Your comment is updated.")
+            return redirect(comment)
+    return render(request, "forum/comment_edit.html", {"form": form, "comment": comment})
+
+
+@login_required
+@require_POST
+def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _comment_for(request, pk)
+    if request.user.pk != comment.author_id:
+        raise PermissionDenied("You can only delete your own comments.")
+    try:
+        services.comment_delete(comment=comment, by=request.user)
+    except services.ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Your comment is deleted. Replies to it stay.")
+    return redirect(comment)
+
+
+VOTE_VALUES = {"up": 1, "down": -1, "clear": 0}
+
+
+@login_required
+@require_POST
+def comment_vote(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _comment_for(request, pk)
+    value = VOTE_VALUES.get(request.POST.get("vote", ""))
+    if value is None:
+        messages.error(request, "A vote is up, down, or clear.")
+    else:
+        try:
+            services.comment_vote(comment=comment, user=request.user, value=value)
+        except services.ActionRefused as refusal:
+            messages.error(request, str(refusal))
+    return _back(request, comment.get_absolute_url())
+
+
+def comment_history(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _comment_for(request, pk)
+    if not comment.can_see_history(request.user):
+        raise PermissionDenied("Only the author and moderators can see a comment's history.")
+    return render(
+        request,
+        "forum/comment_history.html",
+        {"comment": comment, "revisions": comment.revisions.all()},
+    )

@@ -66,6 +66,13 @@ def database_from_url(url: str) -> dict:
     elif engine == "django.db.backends.sqlite3":
         if not config.get("NAME"):
             raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no SQLite file.")
+        # Take the write lock when a transaction starts, so concurrent writers queue (up to the
+        # timeout) instead of failing mid-transaction; WAL lets readers carry on meanwhile.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     else:
         raise ImproperlyConfigured(
             f"DATABASE_URL={url!r}: only sqlite:/// and postgres:// URLs are supported."
@@ -164,7 +171,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "forum:home"
 
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]

@@ -58,7 +58,7 @@ def test_signup_verify_login_logout(client, mailoutbox):
     response = fresh.post(reverse("account_login"), {"login": "rosa", "password": NEW_PASSWORD})
     assert response.status_code == 302
     assert logged_in_user_id(fresh) == str(user.pk)
-    home = fresh.get(reverse("home"))
+    home = fresh.get(reverse("forum:home"))
     assert 'class="current-user">rosa<' in home.content.decode()
 
     # GET on logout only asks; POST logs out.

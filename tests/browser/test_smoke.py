@@ -8,7 +8,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_sign_up_verify_and_see_name_in_header(page, mailoutbox):
     page.goto("/")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome to Grassroots")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Grassroots")
+    expect(page.get_by_text("A members' forum")).to_be_visible()
 
     page.get_by_role("link", name="Join").first.click()
     page.get_by_label("Username").fill("rosa")

@@ -1,0 +1,287 @@
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import connection, models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from mptt.managers import TreeManager
+from mptt.models import MPTTModel, TreeForeignKey
+
+# Hot ranking: log10(recommendations) + seconds since HOT_EPOCH / HOT_DECAY_SECONDS.
+# Every 12.5 hours a post is younger counts as much as ten times the recommendations (Reddit's formula);
+# the value changes only when a post is published or recommended, so it is stored and indexed.
+HOT_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+HOT_DECAY_SECONDS = 45_000
+
+
+def hot_score(recommendations: int, published_at: datetime) -> float:
+    return math.log10(max(recommendations, 1)) + (
+        (published_at - HOT_EPOCH).total_seconds() / HOT_DECAY_SECONDS
+    )
+
+
+def wilson_lower_bound(up: int, down: int, z: float = 1.281551565545) -> float:
+    """Lower bound of the 80% Wilson score interval for the share of up-votes ("best" order).
+
+    A comment with 5 up and 0 down ranks above one with 60 up and 40 down: confidence, not volume.
+    """
+    n = up + down
+    if n == 0:
+        return 0.0
+    phat = up / n
+    return (phat + z * z / (2 * n) - z * math.sqrt((phat * (1 - phat) + z * z / (4 * n)) / n)) / (
+        1 + z * z / n
+    )
+
+
+class ContentState(models.TextChoices):
+    VISIBLE = "visible", "Visible"
+    DELETED = "deleted", "Deleted by its author"
+    REMOVED = "removed", "Removed by a moderator"
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first.")
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:section", kwargs={"slug": self.slug})
+
+
+class PostQuerySet(models.QuerySet):
+    def listed(self) -> PostQuerySet:
+        """Published posts that still stand: what lists and the front page show."""
+        return self.filter(status=Post.Status.PUBLISHED, state=ContentState.VISIBLE)
+
+    def visible_to(self, user) -> PostQuerySet:
+        """Posts a user may open: every published post (deleted ones as placeholders), own drafts."""
+        published = Q(status=Post.Status.PUBLISHED)
+        if user is not None and user.is_authenticated:
+            return self.filter(published | Q(author=user))
+        return self.filter(published)
+
+    def for_listing(self) -> PostQuerySet:
+        return self.select_related("author", "section").defer("body", "body_html")
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    TITLE_MAX = 200
+    BODY_MAX = 40_000
+
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+    )
+    title = models.CharField(max_length=TITLE_MAX)
+    slug = models.SlugField(max_length=80, allow_unicode=False)
+    body = models.TextField(max_length=BODY_MAX, help_text="Markdown, as the author typed it.")
+    body_html = models.TextField(editable=False, help_text="Sanitised HTML rendered at save.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    state = models.CharField(
+        max_length=10, choices=ContentState.choices, default=ContentState.VISIBLE
+    )
+    removed_reason = models.CharField(max_length=300, blank=True)
+    is_promoted = models.BooleanField(
+        default=False, help_text="Shown at the top of the front page."
+    )
+    is_locked = models.BooleanField(default=False, help_text="No new replies.")
+    comment_count = models.PositiveIntegerField(default=0)
+    recommendation_count = models.PositiveIntegerField(default=0)
+    hot = models.FloatField(default=0.0, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at"]
+        indexes = [models.Index(fields=["section", "status", "-hot"], name="post_section_hot")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    # p/<pk>/<action>/ URLs: a post's slug must never be one of these words.
+    RESERVED_SLUGS = frozenset({"edit", "delete", "history", "recommend", "comment"})
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            slug = slugify(self.title)[:75] or "post"
+            self.slug = f"{slug}-post" if slug in self.RESERVED_SLUGS else slug
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:post-detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_visible(self) -> bool:
+        return self.state == ContentState.VISIBLE
+
+    def can_edit(self, user) -> bool:
+        return user.is_authenticated and user.pk == self.author_id and self.is_visible
+
+    def can_see_history(self, user) -> bool:
+        return user.is_authenticated and (user.pk == self.author_id or user.is_moderator)
+
+    def accepts_replies(self) -> bool:
+        return self.is_published and self.is_visible and not self.is_locked
+
+
+class PostRevision(models.Model):
+    """A post as it was before an edit."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(max_length=Post.TITLE_MAX)
+    body = models.TextField()
+    created_at = models.DateTimeField(help_text="When this version was written.")
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-replaced_at"]
+
+    def __str__(self) -> str:
+        return f"Post {self.post_id} as of {self.replaced_at:%Y-%m-%d %H:%M}"
+
+
+class CommentQuerySet(models.QuerySet):
+    def for_thread(self) -> CommentQuerySet:
+        return self.select_related("author").order_by("tree_id", "lft")
+
+
+class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
+    def _get_next_tree_id(self) -> int:
+        """Tree ids from a PostgreSQL sequence instead of django-mptt's racy max(tree_id) + 1.
+
+        Concurrent new top-level comments each get a distinct id without any lock. On SQLite
+        (development) writers are serialised by the database (transaction_mode IMMEDIATE), so the
+        max + 1 fallback is safe there.
+        """
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT nextval('forum_comment_tree_id_seq')")
+                return cursor.fetchone()[0]
+        return super()._get_next_tree_id()
+
+
+class Comment(MPTTModel):
+    """A reply to a post or to another comment. Each top-level comment is its own MPTT tree.
+
+    Write only through forum.services, which lock the post row first: django-mptt does no locking.
+    """
+
+    BODY_MAX = 10_000
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    parent = TreeForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    body = models.TextField(max_length=BODY_MAX)
+    body_html = models.TextField(editable=False)
+    state = models.CharField(
+        max_length=10, choices=ContentState.choices, default=ContentState.VISIBLE
+    )
+    removed_reason = models.CharField(max_length=300, blank=True)
+    upvotes = models.PositiveIntegerField(default=0)
+    downvotes = models.PositiveIntegerField(default=0)
+    score = models.IntegerField(default=0)
+    confidence = models.FloatField(default=0.0, help_text="Wilson lower bound: the 'best' order.")
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CommentManager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["post", "level", "-confidence"], name="comment_post_roots"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on post {self.post_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:comment-detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_visible(self) -> bool:
+        return self.state == ContentState.VISIBLE
+
+    @property
+    def reply_count(self) -> int:
+        """All replies below this comment, counted from the tree without a query."""
+        return (self.rght - self.lft - 1) // 2
+
+    def can_edit(self, user) -> bool:
+        return user.is_authenticated and user.pk == self.author_id and self.is_visible
+
+    def can_see_history(self, user) -> bool:
+        return user.is_authenticated and (user.pk == self.author_id or user.is_moderator)
+
+
+class CommentRevision(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    created_at = models.DateTimeField()
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-replaced_at"]
+
+    def __str__(self) -> str:
+        return f"Comment {self.comment_id} as of {self.replaced_at:%Y-%m-%d %H:%M}"
+
+
+class Recommendation(models.Model):
+    """A member recommends a post (one each; no down-votes on posts)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="recommendations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user"], name="one_recommendation_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} recommends post {self.post_id}"
+
+
+class CommentVote(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    value = models.SmallIntegerField(choices=[(1, "Up"), (-1, "Down")])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="one_vote_per_member"),
+            models.CheckConstraint(condition=Q(value__in=[1, -1]), name="vote_is_up_or_down"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} votes {self.value:+d} on comment {self.comment_id}"

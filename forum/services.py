@@ -1,0 +1,242 @@
+"""Every write to posts, comments and votes. Views call these; nothing writes forum rows elsewhere.
+
+Side effects (counters, and later notifications and the moderation log) are called here, explicitly.
+Comment trees: django-mptt rewrites lft/rght of a whole tree on insert and does no locking, so every
+tree write first locks the post's row (`_lock_post`). That serialises writers per post; tree ids of new
+top-level comments come from a sequence (forum.models.CommentManager), so posts don't contend.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+
+from .markup import render_markdown
+from .models import (
+    Comment,
+    CommentRevision,
+    CommentVote,
+    ContentState,
+    Post,
+    PostRevision,
+    Recommendation,
+    Section,
+    hot_score,
+    wilson_lower_bound,
+)
+
+
+class ActionRefused(Exception):
+    """A member asked for something the rules don't allow; the message says why, for them."""
+
+
+def _lock_post(post_id: int) -> Post:
+    return Post.objects.select_for_update().get(pk=post_id)
+
+
+# Posts -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_create(*, author: User, section: Section, title: str, body: str, publish: bool) -> Post:
+    now = timezone.now()
+    post = Post(
+        author=author,
+        section=section,
+        title=title.strip(),
+        body=body,
+        body_html=render_markdown(body),
+        created_at=now,
+        last_activity_at=now,
+    )
+    if publish:
+        _mark_published(post, now)
+    post.save()
+    return post
+
+
+def _mark_published(post: Post, now) -> None:
+    post.status = Post.Status.PUBLISHED
+    post.published_at = now
+    post.last_activity_at = now
+    post.hot = hot_score(post.recommendation_count, now)
+
+
+@transaction.atomic
+def post_update(
+    *, post: Post, editor: User, section: Section, title: str, body: str, publish: bool = False
+) -> Post:
+    post = _lock_post(post.pk)
+    if not post.can_edit(editor):
+        raise ActionRefused("You can only edit your own posts.")
+    title = title.strip()
+    changed = (title, body) != (post.title, post.body)
+    now = timezone.now()
+    if post.is_published and changed:
+        # Keep what readers saw before; drafts have no readers, so no history.
+        PostRevision.objects.create(
+            post=post,
+            title=post.title,
+            body=post.body,
+            created_at=post.edited_at or post.published_at,
+            replaced_at=now,
+        )
+        post.edited_at = now
+    post.section, post.title, post.body = section, title, body
+    post.body_html = render_markdown(body)
+    if publish and not post.is_published:
+        _mark_published(post, now)
+    post.save()
+    return post
+
+
+@transaction.atomic
+def post_delete(*, post: Post, by: User) -> Post:
+    """The author deletes their post: the thread stays, the post shows as deleted."""
+    post = _lock_post(post.pk)
+    if not (by.is_authenticated and by.pk == post.author_id):
+        raise ActionRefused("You can only delete your own posts.")
+    if post.state != ContentState.VISIBLE:
+        raise ActionRefused("This post is already deleted.")
+    if not post.is_published:
+        # A draft was never seen by anyone: no placeholder is needed, but we still keep no copy.
+        post.body = post.body_html = ""
+    post.state = ContentState.DELETED
+    post.save(update_fields=["state", "body", "body_html"])
+    return post
+
+
+@transaction.atomic
+def post_recommend(*, post: Post, user: User) -> None:
+    if user.pk == post.author_id:
+        raise ActionRefused("You can't recommend your own post.")
+    if not (post.is_published and post.is_visible):
+        raise ActionRefused("This post can't be recommended.")
+    try:
+        with transaction.atomic():
+            Recommendation.objects.create(post=post, user=user)
+    except IntegrityError:
+        raise ActionRefused("You already recommend this post.") from None
+    Post.objects.filter(pk=post.pk).update(recommendation_count=F("recommendation_count") + 1)
+    _refresh_hot(post.pk)
+
+
+@transaction.atomic
+def post_unrecommend(*, post: Post, user: User) -> None:
+    deleted, _ = Recommendation.objects.filter(post=post, user=user).delete()
+    if not deleted:
+        raise ActionRefused("You don't recommend this post.")
+    Post.objects.filter(pk=post.pk).update(recommendation_count=F("recommendation_count") - 1)
+    _refresh_hot(post.pk)
+
+
+def _refresh_hot(post_id: int) -> None:
+    post = (
+        Post.objects.select_for_update()
+        .only("recommendation_count", "published_at")
+        .get(pk=post_id)
+    )
+    if post.published_at:
+        hot = hot_score(post.recommendation_count, post.published_at)
+        Post.objects.filter(pk=post_id).update(hot=hot)
+
+
+# Comments ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def comment_create(
+    *, post: Post, author: User, body: str, parent: Comment | None = None
+) -> Comment:
+    post = _lock_post(post.pk)
+    if not post.accepts_replies():
+        if post.is_locked:
+            raise ActionRefused("This discussion is locked: no new replies.")
+        raise ActionRefused("This post no longer takes replies.")
+    if parent is not None:
+        # Re-read under the lock: mptt places the reply from the parent's current lft/rght.
+        parent = Comment.objects.get(pk=parent.pk, post=post)
+        if not parent.is_visible:
+            raise ActionRefused("That comment was deleted or removed; you can't reply to it.")
+    comment = Comment(
+        post=post, author=author, parent=parent, body=body, body_html=render_markdown(body)
+    )
+    comment.save()
+    Post.objects.filter(pk=post.pk).update(
+        comment_count=F("comment_count") + 1, last_activity_at=comment.created_at
+    )
+    return comment
+
+
+@transaction.atomic
+def comment_update(*, comment: Comment, editor: User, body: str) -> Comment:
+    _lock_post(comment.post_id)
+    comment = Comment.objects.get(pk=comment.pk)
+    if not comment.can_edit(editor):
+        raise ActionRefused("You can only edit your own comments.")
+    if body == comment.body:
+        return comment
+    now = timezone.now()
+    CommentRevision.objects.create(
+        comment=comment,
+        body=comment.body,
+        created_at=comment.edited_at or comment.created_at,
+        replaced_at=now,
+    )
+    comment.body, comment.body_html, comment.edited_at = body, render_markdown(body), now
+    comment.save(update_fields=["body", "body_html", "edited_at"])
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, by: User) -> Comment:
+    """The author deletes a comment. Its row stays as a placeholder so replies keep their place;
+    the text and its history go, because the author asked for them to go."""
+    _lock_post(comment.post_id)
+    comment = Comment.objects.get(pk=comment.pk)
+    if not (by.is_authenticated and by.pk == comment.author_id):
+        raise ActionRefused("You can only delete your own comments.")
+    if not comment.is_visible:
+        raise ActionRefused("This comment is already deleted.")
+    comment.state = ContentState.DELETED
+    comment.body = comment.body_html = ""
+    comment.save(update_fields=["state", "body", "body_html"])
+    comment.revisions.all().delete()
+    return comment
+
+
+@transaction.atomic
+def comment_vote(*, comment: Comment, user: User, value: int) -> Comment:
+    """value 1 (up), -1 (down) or 0 (take my vote back). Counters move with F() under a row lock."""
+    if value not in (1, -1, 0):
+        raise ActionRefused("A vote is up, down, or nothing.")
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if user.pk == comment.author_id:
+        raise ActionRefused("You can't vote on your own comment.")
+    if not comment.is_visible and value != 0:
+        raise ActionRefused("You can't vote on a deleted or removed comment.")
+    existing = CommentVote.objects.filter(comment=comment, user=user).first()
+    old = existing.value if existing else 0
+    if old == value:
+        raise ActionRefused(
+            "You already voted that way." if value else "You haven't voted on this comment."
+        )
+    if value == 0:
+        existing.delete()
+    elif existing:
+        existing.value = value
+        existing.save(update_fields=["value"])
+    else:
+        CommentVote.objects.create(comment=comment, user=user, value=value)
+    up = (value == 1) - (old == 1)
+    down = (value == -1) - (old == -1)
+    Comment.objects.filter(pk=comment.pk).update(
+        upvotes=F("upvotes") + up, downvotes=F("downvotes") + down, score=F("score") + up - down
+    )
+    comment.refresh_from_db(fields=["upvotes", "downvotes", "score"])
+    comment.confidence = wilson_lower_bound(comment.upvotes, comment.downvotes)
+    comment.save(update_fields=["confidence"])
+    return comment
