@@ -1,0 +1,334 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from forum.models import Comment, CommentRevision, CommentVote
+from forum.threads import MAX_DEPTH, TREES_PER_PAGE
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def post(member):
+    return factories.post(member)
+
+
+# Replying -----------------------------------------------------------------------------------------
+
+
+def test_member_replies_to_the_post(client, post, other_member):
+    client.force_login(other_member)
+    response = client.post(reverse("forum:comment-create", args=[post.pk]), {"body": "Hear, hear."})
+    comment = Comment.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == comment.get_absolute_url()
+    assert (comment.author, comment.parent, comment.level) == (other_member, None, 0)
+    post.refresh_from_db()
+    assert post.comment_count == 1
+    assert "Hear, hear." in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_member_replies_to_a_reply(client, post, member, other_member):
+    first = factories.comment(post, other_member, "First")
+    second = factories.comment(post, member, "Second", parent=first)
+    client.force_login(other_member)
+    url = reverse("forum:comment-reply", args=[second.pk])
+    page = client.get(url).content.decode()
+    assert "Second" in page  # the comment being answered is shown for context
+    client.post(url, {"body": "Third, nested"})
+    third = Comment.objects.get(body="Third, nested")
+    assert third.parent == second
+    assert third.level == 2
+    assert third.tree_id == first.tree_id
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("", "Write something before you post your reply."),
+        ("  \n ", "Write something"),
+        ("x" * 10_001, "at most 10000 characters"),
+    ],
+)
+def test_bad_reply_is_refused_keeping_text(client, post, other_member, body, message):
+    client.force_login(other_member)
+    response = client.post(reverse("forum:comment-create", args=[post.pk]), {"body": body})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    if body.strip() and len(body) < 200:
+        assert body in html
+    assert not Comment.objects.exists()
+
+
+def test_reply_to_missing_comment_is_404(member_client):
+    assert (
+        member_client.post(reverse("forum:comment-reply", args=[424242]), {"body": "x"}).status_code
+        == 404
+    )
+
+
+def test_reply_to_deleted_comment_is_refused_keeping_text(client, post, member, other_member):
+    target = factories.comment(post, member, "Soon gone")
+    client.force_login(member)
+    client.post(reverse("forum:comment-delete", args=[target.pk]))
+    client.force_login(other_member)
+    response = client.post(
+        reverse("forum:comment-reply", args=[target.pk]), {"body": "My careful answer"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "you can&#x27;t reply to it" in html
+    assert "My careful answer" in html
+    assert Comment.objects.count() == 1
+
+
+def test_reply_to_locked_post_is_refused_keeping_text(client, post, other_member):
+    post.is_locked = True
+    post.save()
+    client.force_login(other_member)
+    response = client.post(reverse("forum:comment-create", args=[post.pk]), {"body": "Too late?"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This discussion is locked" in html
+    assert "Too late?" in html
+    assert not Comment.objects.exists()
+
+
+def test_reply_to_someone_elses_draft_is_404(client, member, other_member):
+    draft = factories.post(member, publish=False)
+    client.force_login(other_member)
+    response = client.post(reverse("forum:comment-create", args=[draft.pk]), {"body": "Hi"})
+    assert response.status_code == 404
+
+
+def test_anonymous_is_sent_to_log_in_to_reply(client, post):
+    response = client.post(reverse("forum:comment-create", args=[post.pk]), {"body": "Hi"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert not Comment.objects.exists()
+
+
+# Editing and deleting -----------------------------------------------------------------------------
+
+
+def test_author_edits_comment_with_history(client, post, other_member, member, moderator):
+    comment = factories.comment(post, other_member, "Fist version")
+    client.force_login(other_member)
+    client.post(reverse("forum:comment-edit", args=[comment.pk]), {"body": "First version"})
+    comment.refresh_from_db()
+    assert comment.body == "First version"
+    assert comment.edited_at is not None
+    assert CommentRevision.objects.get(comment=comment).body == "Fist version"
+    history = reverse("forum:comment-history", args=[comment.pk])
+    assert "Fist version" in client.get(history).content.decode()
+    client.force_login(moderator)
+    assert client.get(history).status_code == 200
+    client.force_login(member)
+    assert client.get(history).status_code == 403
+
+
+def test_another_member_cannot_edit_or_delete_a_comment(client, post, member, other_member):
+    comment = factories.comment(post, other_member, "Mine")
+    client.force_login(member)
+    assert client.get(reverse("forum:comment-edit", args=[comment.pk])).status_code == 403
+    assert (
+        client.post(reverse("forum:comment-edit", args=[comment.pk]), {"body": "Yours"}).status_code
+        == 403
+    )
+    assert client.post(reverse("forum:comment-delete", args=[comment.pk])).status_code == 403
+    comment.refresh_from_db()
+    assert (comment.body, comment.state) == ("Mine", "visible")
+
+
+def test_deleted_comment_with_replies_stays_as_placeholder(client, post, member, other_member):
+    parent = factories.comment(post, member, "Parent text to delete")
+    factories.comment(post, other_member, "Child stays readable", parent=parent)
+    client.force_login(member)
+    client.post(reverse("forum:comment-delete", args=[parent.pk]))
+    parent.refresh_from_db()
+    assert parent.state == "deleted"
+    assert parent.body == ""
+    html = Client().get(post.get_absolute_url()).content.decode()
+    assert "[deleted]" in html
+    assert "Parent text to delete" not in html
+    assert "Child stays readable" in html
+    assert Comment.objects.count() == 2
+
+
+@pytest.mark.parametrize("name", ["forum:comment-delete", "forum:comment-vote"])
+def test_comment_post_only_urls_refuse_get(client, post, other_member, name):
+    comment = factories.comment(post, other_member)
+    client.force_login(other_member)
+    assert client.get(reverse(name, args=[comment.pk])).status_code == 405
+
+
+# Voting -------------------------------------------------------------------------------------------
+
+
+def test_member_votes_up_then_down_then_clears(client, post, member, other_member):
+    comment = factories.comment(post, other_member)
+    client.force_login(member)
+    url = reverse("forum:comment-vote", args=[comment.pk])
+    client.post(url, {"vote": "up"})
+    comment.refresh_from_db()
+    assert (comment.upvotes, comment.downvotes, comment.score) == (1, 0, 1)
+    response = client.post(url, {"vote": "up"}, follow=True)
+    assert "You already voted that way." in response.content.decode()
+    client.post(url, {"vote": "down"})
+    comment.refresh_from_db()
+    assert (comment.upvotes, comment.downvotes, comment.score) == (0, 1, -1)
+    client.post(url, {"vote": "clear"})
+    comment.refresh_from_db()
+    assert (comment.upvotes, comment.downvotes, comment.score) == (0, 0, 0)
+    assert not CommentVote.objects.exists()
+
+
+def test_nonsense_vote_is_refused(client, post, member, other_member):
+    comment = factories.comment(post, other_member)
+    client.force_login(member)
+    response = client.post(
+        reverse("forum:comment-vote", args=[comment.pk]), {"vote": "7"}, follow=True
+    )
+    assert "A vote is up, down, or clear." in response.content.decode()
+    assert not CommentVote.objects.exists()
+
+
+def test_member_cannot_vote_on_own_comment(client, post, other_member):
+    comment = factories.comment(post, other_member)
+    client.force_login(other_member)
+    response = client.post(
+        reverse("forum:comment-vote", args=[comment.pk]), {"vote": "up"}, follow=True
+    )
+    assert "You can&#x27;t vote on your own comment." in response.content.decode()
+    comment.refresh_from_db()
+    assert comment.score == 0
+
+
+# Reading ------------------------------------------------------------------------------------------
+
+
+def test_permalink_shows_comment_with_parent_context(client, post, member, other_member):
+    parent = factories.comment(post, member, "The parent says this")
+    child = factories.comment(post, other_member, "The child answers", parent=parent)
+    factories.comment(post, member, "An unrelated tree")
+    html = client.get(child.get_absolute_url()).content.decode()
+    assert "The parent says this" in html
+    assert "The child answers" in html
+    assert "An unrelated tree" not in html
+
+
+def test_deep_branch_continues_on_permalink(client, post, member, other_member):
+    parent = None
+    chain = []
+    for depth in range(MAX_DEPTH + 2):
+        parent = factories.comment(
+            post, member if depth % 2 else other_member, f"depth {depth}", parent
+        )
+        chain.append(parent)
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert f"depth {MAX_DEPTH - 1}<" in html
+    assert f"depth {MAX_DEPTH}<" not in html
+    continue_from = chain[MAX_DEPTH - 1]
+    assert f'href="{continue_from.get_absolute_url()}">Continue this thread' in html
+    deeper = client.get(continue_from.get_absolute_url()).content.decode()
+    assert f"depth {MAX_DEPTH}<" in deeper
+    assert f"depth {MAX_DEPTH + 1}<" in deeper
+
+
+def test_collapsible_branch_shows_hidden_reply_count(client, post, member, other_member):
+    root = factories.comment(post, member, "Root")
+    reply = factories.comment(post, other_member, "Reply", parent=root)
+    factories.comment(post, member, "Reply to reply", parent=reply)
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert "<details open>" in html
+    assert "· 2 replies" in html
+
+
+def test_sort_orders(client, post, member, other_member, organiser):
+    old = factories.comment(post, member, "oldest comment")
+    liked = factories.comment(post, member, "liked comment")
+    new = factories.comment(post, member, "newest comment")
+    from forum import services
+
+    services.comment_vote(comment=liked, user=other_member, value=1)
+    services.comment_vote(comment=liked, user=organiser, value=1)
+    services.comment_vote(comment=new, user=other_member, value=-1)
+
+    def order(sort):
+        html = client.get(post.get_absolute_url() + f"?sort={sort}").content.decode()
+        return sorted([old, liked, new], key=lambda c: html.index(f'id="c{c.pk}"'))
+
+    assert order("best") == [liked, old, new]
+    assert order("top") == [liked, old, new]
+    assert order("new") == [new, liked, old]
+    assert order("old") == [old, liked, new]
+    assert order("nonsense") == order("best")
+
+
+def test_huge_thread_paginates_by_top_level_comment(client, post, member):
+    for i in range(TREES_PER_PAGE + 3):
+        factories.comment(post, member, f"tree number {i}.")
+    first = client.get(post.get_absolute_url() + "?sort=old").content.decode()
+    assert "tree number 0." in first
+    assert f"tree number {TREES_PER_PAGE}." not in first
+    assert 'rel="next" href="?sort=old&amp;page=2"' in first
+    second = client.get(post.get_absolute_url() + "?sort=old&page=2").content.decode()
+    assert f"tree number {TREES_PER_PAGE}." in second
+    assert "tree number 0." not in second
+    # A page number past the end shows the last page rather than an error.
+    assert client.get(post.get_absolute_url() + "?page=999").status_code == 200
+    assert client.get(post.get_absolute_url() + "?page=abc").status_code == 200
+
+
+def build_thread(post, authors, n):
+    """n comments: a fifth top-level (fewer than a page of trees), the rest replies spread through them."""
+    comments = []
+    for i in range(n):
+        parent = comments[(i * 7) % len(comments)] if comments and i % 5 else None
+        comments.append(factories.comment(post, authors[i % len(authors)], f"c{i}", parent))
+    return comments
+
+
+@pytest.mark.parametrize("n", [1, 200])
+def test_post_page_query_count_is_constant(
+    client, post, member, other_member, organiser, n, django_assert_num_queries
+):
+    build_thread(post, [member, other_member, organiser], n)
+    client.force_login(member)
+    # session, user, post (+author, section), recommended?, root count, page tree ids,
+    # comments (+authors), my votes
+    with django_assert_num_queries(8):
+        response = client.get(post.get_absolute_url())
+    assert response.status_code == 200
+    shown = Comment.objects.filter(post=post, level__lt=MAX_DEPTH).count()
+    assert response.content.decode().count('class="comment-node"') == shown
+
+
+@pytest.mark.parametrize("n", [1, 200])
+def test_anonymous_post_page_query_count_is_constant(
+    client, post, member, other_member, n, django_assert_num_queries
+):
+    build_thread(post, [member, other_member], n)
+    # post, root count, page tree ids, comments (+authors)
+    with django_assert_num_queries(4):
+        response = client.get(post.get_absolute_url())
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("n", [1, 150])
+def test_comment_permalink_query_count_is_constant(
+    client, post, member, other_member, n, django_assert_num_queries
+):
+    root = factories.comment(post, member, "root")
+    parent = root
+    for i in range(n):
+        parent = factories.comment(
+            post, other_member if i % 2 else member, f"r{i}", parent if i % 4 else root
+        )
+    # comment (+post), post again (visibility), ancestors, subtree (+authors)
+    with django_assert_num_queries(4):
+        response = client.get(root.get_absolute_url())
+    assert response.status_code == 200
