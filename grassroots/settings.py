@@ -175,6 +175,7 @@ LOGIN_REDIRECT_URL = "forum:home"
 
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_FORMS = {"login": "accounts.login_form.LoginForm"}
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
 # A hidden field that people never see and bots fill in: such sign-ups are silently dropped.
 ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,135 +16,299 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('description', models.CharField(blank=True, max_length=300)),
-                ('position', models.PositiveSmallIntegerField(default=0, help_text='Lower comes first.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, unique=True)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("description", models.CharField(blank=True, max_length=300)),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(default=0, help_text="Lower comes first."),
+                ),
             ],
             options={
-                'ordering': ['position', 'name'],
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(max_length=10000)),
-                ('body_html', models.TextField(editable=False)),
-                ('state', models.CharField(choices=[('visible', 'Visible'), ('deleted', 'Deleted by its author'), ('removed', 'Removed by a moderator')], default='visible', max_length=10)),
-                ('removed_reason', models.CharField(blank=True, max_length=300)),
-                ('upvotes', models.PositiveIntegerField(default=0)),
-                ('downvotes', models.PositiveIntegerField(default=0)),
-                ('score', models.IntegerField(default=0)),
-                ('confidence', models.FloatField(default=0.0, help_text="Wilson lower bound: the 'best' order.")),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('edited_at', models.DateTimeField(blank=True, null=True)),
-                ('lft', models.PositiveIntegerField(editable=False)),
-                ('rght', models.PositiveIntegerField(editable=False)),
-                ('tree_id', models.PositiveIntegerField(db_index=True, editable=False)),
-                ('level', models.PositiveIntegerField(editable=False)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='comments', to=settings.AUTH_USER_MODEL)),
-                ('parent', mptt.fields.TreeForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='forum.comment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField(max_length=10000)),
+                ("body_html", models.TextField(editable=False)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("visible", "Visible"),
+                            ("deleted", "Deleted by its author"),
+                            ("removed", "Removed by a moderator"),
+                        ],
+                        default="visible",
+                        max_length=10,
+                    ),
+                ),
+                ("removed_reason", models.CharField(blank=True, max_length=300)),
+                ("upvotes", models.PositiveIntegerField(default=0)),
+                ("downvotes", models.PositiveIntegerField(default=0)),
+                ("score", models.IntegerField(default=0)),
+                (
+                    "confidence",
+                    models.FloatField(
+                        default=0.0, help_text="Wilson lower bound: the 'best' order."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("edited_at", models.DateTimeField(blank=True, null=True)),
+                ("lft", models.PositiveIntegerField(editable=False)),
+                ("rght", models.PositiveIntegerField(editable=False)),
+                ("tree_id", models.PositiveIntegerField(db_index=True, editable=False)),
+                ("level", models.PositiveIntegerField(editable=False)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="comments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    mptt.fields.TreeForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="forum.comment",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CommentRevision',
+            name="CommentRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField()),
-                ('replaced_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('comment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='forum.comment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField()),
+                ("replaced_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "comment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="forum.comment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-replaced_at'],
+                "ordering": ["-replaced_at"],
             },
         ),
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=80)),
-                ('body', models.TextField(help_text='Markdown, as the author typed it.', max_length=40000)),
-                ('body_html', models.TextField(editable=False, help_text='Sanitised HTML rendered at save.')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=10)),
-                ('state', models.CharField(choices=[('visible', 'Visible'), ('deleted', 'Deleted by its author'), ('removed', 'Removed by a moderator')], default='visible', max_length=10)),
-                ('removed_reason', models.CharField(blank=True, max_length=300)),
-                ('is_promoted', models.BooleanField(default=False, help_text='Shown at the top of the front page.')),
-                ('is_locked', models.BooleanField(default=False, help_text='No new replies.')),
-                ('comment_count', models.PositiveIntegerField(default=0)),
-                ('recommendation_count', models.PositiveIntegerField(default=0)),
-                ('hot', models.FloatField(db_index=True, default=0.0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('published_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('edited_at', models.DateTimeField(blank=True, null=True)),
-                ('last_activity_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='posts', to=settings.AUTH_USER_MODEL)),
-                ('section', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='posts', to='forum.section')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=80)),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Markdown, as the author typed it.", max_length=40000
+                    ),
+                ),
+                (
+                    "body_html",
+                    models.TextField(editable=False, help_text="Sanitised HTML rendered at save."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("visible", "Visible"),
+                            ("deleted", "Deleted by its author"),
+                            ("removed", "Removed by a moderator"),
+                        ],
+                        default="visible",
+                        max_length=10,
+                    ),
+                ),
+                ("removed_reason", models.CharField(blank=True, max_length=300)),
+                (
+                    "is_promoted",
+                    models.BooleanField(
+                        default=False, help_text="Shown at the top of the front page."
+                    ),
+                ),
+                ("is_locked", models.BooleanField(default=False, help_text="No new replies.")),
+                ("comment_count", models.PositiveIntegerField(default=0)),
+                ("recommendation_count", models.PositiveIntegerField(default=0)),
+                ("hot", models.FloatField(db_index=True, default=0.0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("published_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("edited_at", models.DateTimeField(blank=True, null=True)),
+                ("last_activity_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="posts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="posts",
+                        to="forum.section",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-published_at'],
+                "ordering": ["-published_at"],
             },
         ),
         migrations.AddField(
-            model_name='comment',
-            name='post',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='forum.post'),
+            model_name="comment",
+            name="post",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="comments",
+                to="forum.post",
+            ),
         ),
         migrations.CreateModel(
-            name='PostRevision',
+            name="PostRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField(help_text='When this version was written.')),
-                ('replaced_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='forum.post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField(help_text="When this version was written.")),
+                ("replaced_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="forum.post",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-replaced_at'],
+                "ordering": ["-replaced_at"],
             },
         ),
         migrations.CreateModel(
-            name='Recommendation',
+            name="Recommendation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recommendations', to='forum.post')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recommendations",
+                        to="forum.post",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CommentVote',
+            name="CommentVote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.SmallIntegerField(choices=[(1, 'Up'), (-1, 'Down')])),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('comment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='forum.comment')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.SmallIntegerField(choices=[(1, "Up"), (-1, "Down")])),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "comment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="votes",
+                        to="forum.comment",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('comment', 'user'), name='one_vote_per_member'), models.CheckConstraint(condition=models.Q(('value__in', [1, -1])), name='vote_is_up_or_down')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("comment", "user"), name="one_vote_per_member"),
+                    models.CheckConstraint(
+                        condition=models.Q(("value__in", [1, -1])), name="vote_is_up_or_down"
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='comment',
-            index=models.Index(fields=['post', 'level', '-confidence'], name='comment_post_roots'),
+            model_name="comment",
+            index=models.Index(fields=["post", "level", "-confidence"], name="comment_post_roots"),
         ),
         migrations.AddIndex(
-            model_name='comment',
-            index=models.Index(fields=['tree_id', 'lft'], name='forum_comment_tree_id_lft_idx'),
+            model_name="comment",
+            index=models.Index(fields=["tree_id", "lft"], name="forum_comment_tree_id_lft_idx"),
         ),
         migrations.AddConstraint(
-            model_name='recommendation',
-            constraint=models.UniqueConstraint(fields=('post', 'user'), name='one_recommendation_per_member'),
+            model_name="recommendation",
+            constraint=models.UniqueConstraint(
+                fields=("post", "user"), name="one_recommendation_per_member"
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['section', 'status', '-hot'], name='post_section_hot'),
+            model_name="post",
+            index=models.Index(fields=["section", "status", "-hot"], name="post_section_hot"),
         ),
     ]
