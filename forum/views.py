@@ -20,7 +20,6 @@ from .models import Comment, Post, Recommendation, Section
 from .threads import SORT_LABELS, clean_sort, comment_subtree, post_thread
 
 POSTS_PER_PAGE = 25
-RECOMMENDED_HOURS = getattr(settings, "FORUM_RECOMMENDED_HOURS", 48)
 
 
 def _post_for(request: HttpRequest, pk: int) -> Post:
@@ -66,14 +65,15 @@ def newest(request: HttpRequest) -> HttpResponse:
 
 
 def recommended(request: HttpRequest) -> HttpResponse:
-    since = timezone.now() - timedelta(hours=RECOMMENDED_HOURS)
+    hours = settings.FORUM_RECOMMENDED_HOURS
+    since = timezone.now() - timedelta(hours=hours)
     posts = (
         Post.objects.listed()
         .filter(published_at__gte=since, recommendation_count__gt=0)
         .order_by("-recommendation_count", "-published_at")
     )
     return _post_list(
-        request, posts, "forum/home.html", tab="recommended", recommended_hours=RECOMMENDED_HOURS
+        request, posts, "forum/home.html", tab="recommended", recommended_hours=hours
     )
 
 

@@ -191,6 +191,10 @@ ACCOUNT_USER_DISPLAY = "accounts.models.user_display"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
+# Forum -----------------------------------------------------------------------------------------
+
+FORUM_RECOMMENDED_HOURS = env_int("FORUM_RECOMMENDED_HOURS", 48)
+
 # Email -----------------------------------------------------------------------------------------
 
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
