@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 
-# Hot ranking: log10(recommendations) + seconds since HOT_EPOCH / HOT_DECAY_SECONDS.
+# Hot ranking: log10(recommendations + 1) + seconds since HOT_EPOCH / HOT_DECAY_SECONDS.
 # Every 12.5 hours a post is younger counts as much as ten times the recommendations (Reddit's formula);
 # the value changes only when a post is published or recommended, so it is stored and indexed.
 HOT_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
@@ -20,7 +20,7 @@ HOT_DECAY_SECONDS = 45_000
 
 
 def hot_score(recommendations: int, published_at: datetime) -> float:
-    return math.log10(max(recommendations, 1)) + (
+    return math.log10(recommendations + 1) + (
         (published_at - HOT_EPOCH).total_seconds() / HOT_DECAY_SECONDS
     )
 

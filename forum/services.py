@@ -101,16 +101,18 @@ def post_delete(*, post: Post, by: User) -> Post:
         raise ActionRefused("You can only delete your own posts.")
     if post.state != ContentState.VISIBLE:
         raise ActionRefused("This post is already deleted.")
-    if not post.is_published:
-        # A draft was never seen by anyone: no placeholder is needed, but we still keep no copy.
-        post.body = post.body_html = ""
+    # The author asked for the text to go: the body and its earlier versions are erased; the row
+    # (and the title, for the thread's context in moderation) stays so the discussion keeps its place.
     post.state = ContentState.DELETED
+    post.body = post.body_html = ""
     post.save(update_fields=["state", "body", "body_html"])
+    post.revisions.all().delete()
     return post
 
 
 @transaction.atomic
 def post_recommend(*, post: Post, user: User) -> None:
+    post = _lock_post(post.pk)  # the row as it is now, not as the caller loaded it
     if user.pk == post.author_id:
         raise ActionRefused("You can't recommend your own post.")
     if not (post.is_published and post.is_visible):
@@ -126,6 +128,7 @@ def post_recommend(*, post: Post, user: User) -> None:
 
 @transaction.atomic
 def post_unrecommend(*, post: Post, user: User) -> None:
+    post = _lock_post(post.pk)
     deleted, _ = Recommendation.objects.filter(post=post, user=user).delete()
     if not deleted:
         raise ActionRefused("You don't recommend this post.")
@@ -210,10 +213,13 @@ def comment_delete(*, comment: Comment, by: User) -> Comment:
 
 @transaction.atomic
 def comment_vote(*, comment: Comment, user: User, value: int) -> Comment:
-    """value 1 (up), -1 (down) or 0 (take my vote back). Counters move with F() under a row lock."""
+    """value 1 (up), -1 (down) or 0 (take my vote back)."""
     if value not in (1, -1, 0):
         raise ActionRefused("A vote is up, down, or nothing.")
-    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    # Post before comment: the lock order of every comment write. Taking the comment first
+    # deadlocks against a reply being inserted into the same tree.
+    _lock_post(comment.post_id)
+    comment = Comment.objects.get(pk=comment.pk)
     if user.pk == comment.author_id:
         raise ActionRefused("You can't vote on your own comment.")
     if not comment.is_visible and value != 0:
@@ -231,12 +237,11 @@ def comment_vote(*, comment: Comment, user: User, value: int) -> Comment:
         existing.save(update_fields=["value"])
     else:
         CommentVote.objects.create(comment=comment, user=user, value=value)
-    up = (value == 1) - (old == 1)
-    down = (value == -1) - (old == -1)
-    Comment.objects.filter(pk=comment.pk).update(
-        upvotes=F("upvotes") + up, downvotes=F("downvotes") + down, score=F("score") + up - down
-    )
-    comment.refresh_from_db(fields=["upvotes", "downvotes", "score"])
+    # The row is stable under the post lock, so the new counts are computed here and written in
+    # one UPDATE together with the confidence they imply.
+    comment.upvotes += (value == 1) - (old == 1)
+    comment.downvotes += (value == -1) - (old == -1)
+    comment.score = comment.upvotes - comment.downvotes
     comment.confidence = wilson_lower_bound(comment.upvotes, comment.downvotes)
-    comment.save(update_fields=["confidence"])
+    comment.save(update_fields=["upvotes", "downvotes", "score", "confidence"])
     return comment

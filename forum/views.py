@@ -72,9 +72,7 @@ def recommended(request: HttpRequest) -> HttpResponse:
         .filter(published_at__gte=since, recommendation_count__gt=0)
         .order_by("-recommendation_count", "-published_at")
     )
-    return _post_list(
-        request, posts, "forum/home.html", tab="recommended", recommended_hours=hours
-    )
+    return _post_list(request, posts, "forum/home.html", tab="recommended", recommended_hours=hours)
 
 
 def section(request: HttpRequest, slug: str) -> HttpResponse:

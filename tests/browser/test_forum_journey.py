@@ -7,7 +7,10 @@ from forum import services
 from forum.models import Comment, Post, Recommendation
 from tests.conftest import PASSWORD, make_member
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def log_in(page, username):
@@ -18,13 +21,13 @@ def log_in(page, username):
     expect(page.get_by_role("banner").locator(".current-user")).to_be_visible()
 
 
-def test_write_reply_to_a_reply_collapse_and_recommend(browser, live_server):
+def test_write_reply_to_a_reply_collapse_and_recommend(new_page):
     alice = make_member("alice", display_name="Alice Okafor")
     make_member("bob", display_name="Bob Hughes")
     carol = make_member("carol", display_name="Carol Jones")
 
     # Alice writes and publishes a post.
-    alice_page = browser.new_context(base_url=live_server.url).new_page()
+    alice_page = new_page()
     log_in(alice_page, "alice")
     alice_page.get_by_role("link", name="Write a post").click()
     alice_page.get_by_label("Section").select_option(label="Party finances")
@@ -44,7 +47,7 @@ def test_write_reply_to_a_reply_collapse_and_recommend(browser, live_server):
     )
 
     # Bob replies to Alice's reply, without any JavaScript needed.
-    bob_page = browser.new_context(base_url=live_server.url).new_page()
+    bob_page = new_page()
     log_in(bob_page, "bob")
     bob_page.goto(post.get_absolute_url())
     bob_page.locator(f"#c{answer.pk}").get_by_role("link", name="reply").first.click()
