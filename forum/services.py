@@ -237,11 +237,13 @@ def comment_vote(*, comment: Comment, user: User, value: int) -> Comment:
         existing.save(update_fields=["value"])
     else:
         CommentVote.objects.create(comment=comment, user=user, value=value)
-    # The row is stable under the post lock, so the new counts are computed here and written in
-    # one UPDATE together with the confidence they imply.
-    comment.upvotes += (value == 1) - (old == 1)
-    comment.downvotes += (value == -1) - (old == -1)
-    comment.score = comment.upvotes - comment.downvotes
+    up = (value == 1) - (old == 1)
+    down = (value == -1) - (old == -1)
+    votes = Comment.objects.filter(pk=comment.pk)
+    votes.update(
+        upvotes=F("upvotes") + up, downvotes=F("downvotes") + down, score=F("score") + up - down
+    )
+    comment.refresh_from_db(fields=["upvotes", "downvotes", "score"])
     comment.confidence = wilson_lower_bound(comment.upvotes, comment.downvotes)
-    comment.save(update_fields=["upvotes", "downvotes", "score", "confidence"])
+    votes.update(confidence=comment.confidence)
     return comment

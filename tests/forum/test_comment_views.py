@@ -332,3 +332,21 @@ def test_comment_permalink_query_count_is_constant(
     with django_assert_num_queries(4):
         response = client.get(root.get_absolute_url())
     assert response.status_code == 200
+
+
+def test_emptying_a_comment_in_edit_is_refused_and_keeps_the_original(client, post, other_member):
+    comment = factories.comment(post, other_member, "Original words")
+    client.force_login(other_member)
+    response = client.post(reverse("forum:comment-edit", args=[comment.pk]), {"body": "   "})
+    assert response.status_code == 200
+    assert "Write something before you post your reply." in response.content.decode()
+    comment.refresh_from_db()
+    assert comment.body == "Original words"
+    assert not CommentRevision.objects.exists()
+
+
+def test_deleted_comment_cannot_be_edited(client, post, other_member):
+    comment = factories.comment(post, other_member, "Gone soon")
+    client.force_login(other_member)
+    client.post(reverse("forum:comment-delete", args=[comment.pk]))
+    assert client.get(reverse("forum:comment-edit", args=[comment.pk])).status_code == 403
