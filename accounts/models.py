@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -18,6 +19,12 @@ class User(AbstractUser):
     privacy_accepted_at = models.DateTimeField(
         null=True, blank=True, help_text="When the member accepted the privacy notice at sign-up."
     )
+    # Denormalised so the header can show it without a query on every page.
+    unread_notifications = models.PositiveIntegerField(default=0, editable=False)
+    # A suspended member can read and log in, but not post, reply, vote, support or report.
+    # (A ban is is_active=False: no log-in at all.)
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.CharField(max_length=300, blank=True)
 
     # AbstractUser's first_name/last_name are never asked for: we collect the minimum.
 
@@ -30,6 +37,10 @@ class User(AbstractUser):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile", kwargs={"username": self.username})
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > timezone.now()
 
     @property
     def is_moderator(self) -> bool:
@@ -94,3 +105,24 @@ class Affiliation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.name}"
+
+
+class Notification(models.Model):
+    """Something a member should know: a reply, a campaign update, a moderator's decision.
+
+    Created only through accounts.services.notify, which also keeps User.unread_notifications.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    message = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="notification_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}: {self.message[:40]}"

@@ -1,7 +1,10 @@
+from collections.abc import Iterable
+
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from .models import Affiliation, User
+from .models import Affiliation, Notification, User
 
 
 @transaction.atomic
@@ -34,3 +37,23 @@ def profile_update(
             current.consented_at = timezone.now()
             current.save(update_fields=["name", "visibility", "consented_at"])
     return user
+
+
+@transaction.atomic
+def notify(*, users: Iterable[User], kind: str, message: str, url: str = "") -> int:
+    """Tell members something in-site. The one place notifications are made: email digests, push
+    and preferences grow here. Returns how many members were notified."""
+    user_ids = {user.pk for user in users}
+    Notification.objects.bulk_create(
+        Notification(user_id=user_id, kind=kind, message=message[:300], url=url)
+        for user_id in user_ids
+    )
+    User.objects.filter(pk__in=user_ids).update(unread_notifications=F("unread_notifications") + 1)
+    return len(user_ids)
+
+
+@transaction.atomic
+def notifications_mark_read(*, user: User) -> None:
+    Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+    User.objects.filter(pk=user.pk).update(unread_notifications=0)
+    user.unread_notifications = 0

@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("", include("forum.urls")),
 ]

@@ -1,0 +1,3 @@
+app_name = "campaigns"
+
+urlpatterns: list = []  # campaign pages arrive with issue 4
