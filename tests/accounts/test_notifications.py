@@ -58,7 +58,7 @@ def test_notifications_page_query_count(member_client, member, django_assert_num
     # session, user, count, page of notifications
     with django_assert_num_queries(4):
         response = member_client.get(URL)
-    assert response.content.decode().count('class="notification') == 41
+    assert response.content.decode().count('<li class="notification') == 41
 
 
 def test_message_is_escaped(member_client, member):
