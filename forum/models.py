@@ -4,6 +4,8 @@ import math
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.db.models import Q
 from django.urls import reverse
@@ -41,6 +43,7 @@ def wilson_lower_bound(up: int, down: int, z: float = 1.281551565545) -> float:
 
 class ContentState(models.TextChoices):
     VISIBLE = "visible", "Visible"
+    HIDDEN = "hidden", "Hidden pending review"
     DELETED = "deleted", "Deleted by its author"
     REMOVED = "removed", "Removed by a moderator"
 
@@ -114,7 +117,10 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["-published_at"]
-        indexes = [models.Index(fields=["section", "status", "-hot"], name="post_section_hot")]
+        indexes = [
+            models.Index(fields=["section", "status", "-hot"], name="post_section_hot"),
+            models.Index(fields=["author", "-created_at"], name="post_author_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -147,6 +153,15 @@ class Post(models.Model):
 
     def accepts_replies(self) -> bool:
         return self.is_published and self.is_visible and not self.is_locked
+
+    # The reportable/moderatable protocol (see forum.moderation): owner, label, state.
+    @property
+    def owner_id(self) -> int:
+        return self.author_id
+
+    @property
+    def moderation_label(self) -> str:
+        return f'post "{self.title[:80]}" by @{self.author.username}'
 
 
 class PostRevision(models.Model):
@@ -218,6 +233,7 @@ class Comment(MPTTModel):
     class Meta:
         indexes = [
             models.Index(fields=["post", "level", "-confidence"], name="comment_post_roots"),
+            models.Index(fields=["author", "-created_at"], name="comment_author_recent"),
         ]
 
     def __str__(self) -> str:
@@ -240,6 +256,14 @@ class Comment(MPTTModel):
 
     def can_see_history(self, user) -> bool:
         return user.is_authenticated and (user.pk == self.author_id or user.is_moderator)
+
+    @property
+    def owner_id(self) -> int:
+        return self.author_id
+
+    @property
+    def moderation_label(self) -> str:
+        return f'comment #{self.pk} by @{self.author.username} on "{self.post.title[:60]}"'
 
 
 class CommentRevision(models.Model):
@@ -285,3 +309,110 @@ class CommentVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} votes {self.value:+d} on comment {self.comment_id}"
+
+
+class Report(models.Model):
+    """A member flags a post, comment or campaign for moderators. Reporters are never shown to the
+    reported member or in public; only moderators see who reported."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam or advertising"
+        ABUSE = "abuse", "Abuse, harassment or hate"
+        OFF_TOPIC = "off_topic", "Off-topic or disruptive"
+        PERSONAL_DATA = "personal_data", "Shares someone's personal data"
+        OTHER = "other", "Something else"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    class Outcome(models.TextChoices):
+        REMOVED = "removed", "Content removed"
+        KEPT = "kept", "No action needed"
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.TextField(max_length=1000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports_resolved",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter", "content_type", "object_id"],
+                condition=Q(status="open"),
+                name="one_open_report_per_member_per_item",
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id", "status"], name="report_item")]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk}: {self.get_reason_display()}"
+
+
+class ModerationAction(models.Model):
+    """Every moderator action, with its reason. Public ones make up the public moderation log."""
+
+    class Action(models.TextChoices):
+        HIDE = "hide", "Hidden pending review"
+        REMOVE = "remove", "Removed"
+        RESTORE = "restore", "Restored"
+        LOCK = "lock", "Locked"
+        UNLOCK = "unlock", "Unlocked"
+        PROMOTE = "promote", "Promoted to the front page"
+        UNPROMOTE = "unpromote", "Taken off the front page"
+        MOVE = "move", "Moved to another section"
+        REOPEN = "reopen", "Reopened"
+        DISMISS = "dismiss", "Reports dismissed"
+        SUSPEND = "suspend", "Member suspended"
+        UNSUSPEND = "unsuspend", "Suspension lifted"
+        BAN = "ban", "Member banned"
+        UNBAN = "unban", "Ban lifted"
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="moderation_actions",
+        help_text="Empty when the site acted by itself (e.g. hidden after reports).",
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("content_type", "object_id")
+    target_label = models.CharField(
+        max_length=200, help_text="What was acted on, as shown in the log (never its content)."
+    )
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="moderation_actions_received",
+        help_text="The member whose content or account this concerns.",
+    )
+    reason = models.CharField(max_length=300)
+    is_public = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.target_label}"

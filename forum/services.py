@@ -8,13 +8,15 @@ top-level comments come from a sequence (forum.models.CommentManager), so posts 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 
-from .markup import render_markdown
+from . import limits
+from .markup import count_links, render_markdown
 from .models import (
     Comment,
     CommentRevision,
@@ -37,18 +39,75 @@ def _lock_post(post_id: int) -> Post:
     return Post.objects.select_for_update().get(pk=post_id)
 
 
+def _lock_member(user: User) -> User:
+    """Serialise one member's submissions, so rate limits and double-submit checks hold under
+    concurrent requests. Lock order everywhere: post, then member, then comment."""
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+def ensure_can_participate(user: User) -> None:
+    """Suspended members can read and log in, but not post, reply, vote, support or report."""
+    if user.is_suspended:
+        until = timezone.localtime(user.suspended_until)
+        raise ActionRefused(
+            f"Your account is suspended until {until:%d %B %Y, %H:%M}: you can read, but not "
+            "post, reply, vote, support or report."
+        )
+
+
+def _check_rate(user: User, mine, *, rates, new_member_rates, doing: str) -> None:
+    if not settings.FORUM_RATE_LIMITS:
+        return
+    chosen = new_member_rates if limits.is_new_member(user) else rates
+    since = timezone.now() - limits.longest_window(chosen)
+    times = list(mine.filter(created_at__gte=since).values_list("created_at", flat=True))
+    if rate := limits.exceeded(chosen, times):
+        raise ActionRefused(
+            f"You are {doing} faster than the site allows ({rate.text}). "
+            "Your text is still here: try again in a little while."
+        )
+
+
+def _check_links(user: User, html: str) -> None:
+    if limits.is_new_member(user) and count_links(html) > limits.NEW_MEMBER_MAX_LINKS:
+        raise ActionRefused(
+            f"In their first day new members can include at most {limits.NEW_MEMBER_MAX_LINKS} "
+            "links in a post or reply. Remove some links, or post them tomorrow."
+        )
+
+
 # Posts -------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def post_create(*, author: User, section: Section, title: str, body: str, publish: bool) -> Post:
+    """Create a post. An identical post by the same author moments ago is returned instead of a
+    second copy (a double-clicked submit button)."""
+    ensure_can_participate(author)
+    _lock_member(author)
     now = timezone.now()
+    title = title.strip()
+    mine = Post.objects.filter(author=author)
+    duplicate = mine.filter(
+        title=title, body=body, created_at__gte=now - limits.DOUBLE_SUBMIT_WINDOW
+    ).first()
+    if duplicate is not None:
+        return duplicate
+    _check_rate(
+        author,
+        mine,
+        rates=limits.POST_RATES,
+        new_member_rates=limits.NEW_MEMBER_POST_RATES,
+        doing="posting",
+    )
+    body_html = render_markdown(body)
+    _check_links(author, body_html)
     post = Post(
         author=author,
         section=section,
-        title=title.strip(),
+        title=title,
         body=body,
-        body_html=render_markdown(body),
+        body_html=body_html,
         created_at=now,
         last_activity_at=now,
     )
@@ -72,6 +131,9 @@ def post_update(
     post = _lock_post(post.pk)
     if not post.can_edit(editor):
         raise ActionRefused("You can only edit your own posts.")
+    ensure_can_participate(editor)
+    body_html = render_markdown(body)
+    _check_links(editor, body_html)
     title = title.strip()
     changed = (title, body) != (post.title, post.body)
     now = timezone.now()
@@ -85,8 +147,7 @@ def post_update(
             replaced_at=now,
         )
         post.edited_at = now
-    post.section, post.title, post.body = section, title, body
-    post.body_html = render_markdown(body)
+    post.section, post.title, post.body, post.body_html = section, title, body, body_html
     if publish and not post.is_published:
         _mark_published(post, now)
     post.save()
@@ -112,6 +173,7 @@ def post_delete(*, post: Post, by: User) -> Post:
 
 @transaction.atomic
 def post_recommend(*, post: Post, user: User) -> None:
+    ensure_can_participate(user)
     post = _lock_post(post.pk)  # the row as it is now, not as the caller loaded it
     if user.pk == post.author_id:
         raise ActionRefused("You can't recommend your own post.")
@@ -154,6 +216,9 @@ def _refresh_hot(post_id: int) -> None:
 def comment_create(
     *, post: Post, author: User, body: str, parent: Comment | None = None
 ) -> Comment:
+    """Reply to a post (parent None: a new tree) or to a comment. An identical reply by the same
+    member to the same place moments ago is returned instead of a second copy."""
+    ensure_can_participate(author)
     post = _lock_post(post.pk)
     if not post.accepts_replies():
         if post.is_locked:
@@ -164,9 +229,26 @@ def comment_create(
         parent = Comment.objects.get(pk=parent.pk, post=post)
         if not parent.is_visible:
             raise ActionRefused("That comment was deleted or removed; you can't reply to it.")
-    comment = Comment(
-        post=post, author=author, parent=parent, body=body, body_html=render_markdown(body)
+    _lock_member(author)
+    mine = Comment.objects.filter(author=author)
+    duplicate = mine.filter(
+        post=post,
+        parent=parent,
+        body=body,
+        created_at__gte=timezone.now() - limits.DOUBLE_SUBMIT_WINDOW,
+    ).first()
+    if duplicate is not None:
+        return duplicate
+    _check_rate(
+        author,
+        mine,
+        rates=limits.REPLY_RATES,
+        new_member_rates=limits.NEW_MEMBER_REPLY_RATES,
+        doing="replying",
     )
+    body_html = render_markdown(body)
+    _check_links(author, body_html)
+    comment = Comment(post=post, author=author, parent=parent, body=body, body_html=body_html)
     comment.save()
     Post.objects.filter(pk=post.pk).update(
         comment_count=F("comment_count") + 1, last_activity_at=comment.created_at
@@ -180,8 +262,11 @@ def comment_update(*, comment: Comment, editor: User, body: str) -> Comment:
     comment = Comment.objects.get(pk=comment.pk)
     if not comment.can_edit(editor):
         raise ActionRefused("You can only edit your own comments.")
+    ensure_can_participate(editor)
     if body == comment.body:
         return comment
+    body_html = render_markdown(body)
+    _check_links(editor, body_html)
     now = timezone.now()
     CommentRevision.objects.create(
         comment=comment,
@@ -189,7 +274,7 @@ def comment_update(*, comment: Comment, editor: User, body: str) -> Comment:
         created_at=comment.edited_at or comment.created_at,
         replaced_at=now,
     )
-    comment.body, comment.body_html, comment.edited_at = body, render_markdown(body), now
+    comment.body, comment.body_html, comment.edited_at = body, body_html, now
     comment.save(update_fields=["body", "body_html", "edited_at"])
     return comment
 
@@ -216,6 +301,7 @@ def comment_vote(*, comment: Comment, user: User, value: int) -> Comment:
     """value 1 (up), -1 (down) or 0 (take my vote back)."""
     if value not in (1, -1, 0):
         raise ActionRefused("A vote is up, down, or nothing.")
+    ensure_can_participate(user)
     # Post before comment: the lock order of every comment write. Taking the comment first
     # deadlocks against a reply being inserted into the same tree.
     _lock_post(comment.post_id)

@@ -194,6 +194,12 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # Forum -----------------------------------------------------------------------------------------
 
 FORUM_RECOMMENDED_HOURS = env_int("FORUM_RECOMMENDED_HOURS", 48)
+# Per-member posting and reply rate limits (forum/limits.py); off only in tests that build bulk data.
+FORUM_RATE_LIMITS = env_bool("FORUM_RATE_LIMITS", True)
+# Members this new get stricter rate limits and at most 2 links a post (forum/limits.py).
+FORUM_NEW_MEMBER_HOURS = env_int("FORUM_NEW_MEMBER_HOURS", 24)
+# This many distinct members reporting an item hide it until a moderator reviews it.
+FORUM_REPORTS_TO_HIDE = env_int("FORUM_REPORTS_TO_HIDE", 3)
 
 # Email -----------------------------------------------------------------------------------------
 

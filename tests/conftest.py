@@ -23,6 +23,9 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # allauth's rate limits count in the cache; every test starts with none spent.
     cache.clear()
+    # The forum's posting rate limits are off except in the tests about them (which turn them on):
+    # fixtures write hundreds of comments in a second.
+    settings.FORUM_RATE_LIMITS = False
     yield
     cache.clear()
 

@@ -1,5 +1,7 @@
 """Small builders for forum rows, going through the real services."""
 
+import itertools
+
 from forum import services
 from forum.models import Post, Section
 
@@ -21,5 +23,10 @@ def post(
     )
 
 
-def comment(post, author, body="I agree.", parent=None):
+_serial = itertools.count()
+
+
+def comment(post, author, body=None, parent=None):
+    # Distinct bodies by default: identical replies moments apart count as one double submit.
+    body = body if body is not None else f"I agree ({next(_serial)})."
     return services.comment_create(post=post, author=author, body=body, parent=parent)

@@ -9,6 +9,7 @@ lock, and tree ids from django-mptt's max(tree_id) + 1 instead of the sequence.
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import time
@@ -42,7 +43,12 @@ def post(member, section) -> Post:
     )
 
 
-def reply(post: Post, parent: Comment | None, author, body: str = "A reply.") -> Comment:
+_serial = itertools.count()
+
+
+def reply(post: Post, parent: Comment | None, author, body: str | None = None) -> Comment:
+    # Each body differs: identical replies moments apart are one submission (double-submit guard).
+    body = body if body is not None else f"A reply ({next(_serial)})."
     return comment_create(post=post, author=author, body=body, parent=parent)
 
 
