@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import mod_views, views
 
 app_name = "forum"
 
@@ -25,4 +25,10 @@ urlpatterns = [
     path("c/<int:pk>/delete/", views.comment_delete, name="comment-delete"),
     path("c/<int:pk>/vote/", views.comment_vote, name="comment-vote"),
     path("c/<int:pk>/history/", views.comment_history, name="comment-history"),
+    path("report/<slug:kind>/<int:pk>/", mod_views.report, name="report"),
+    path("moderation/log/", mod_views.moderation_log, name="moderation-log"),
+    path("moderation/mine/", mod_views.moderation_mine, name="moderation-mine"),
+    path("moderation/reports/", mod_views.report_queue, name="report-queue"),
+    path("moderation/member/<str:username>/", mod_views.moderate_member, name="moderate-member"),
+    path("moderation/<slug:kind>/<int:pk>/", mod_views.moderate, name="moderate"),
 ]

@@ -55,8 +55,8 @@ def test_notifications_page_query_count(member_client, member, django_assert_num
     notify(users=[member], kind="test", message="x")
     for i in range(40):
         notify(users=[member], kind="test", message=f"n{i}")
-    # session, user, count, page of notifications
-    with django_assert_num_queries(4):
+    # session, user, my groups (moderator link in the header), count, page of notifications
+    with django_assert_num_queries(5):
         response = member_client.get(URL)
     assert response.content.decode().count('<li class="notification') == 41
 

@@ -117,8 +117,8 @@ def test_drafts_page_lists_only_my_drafts(client, member, other_member, django_a
         factories.post(member, title=f"My draft {i}", publish=False)
     factories.post(other_member, title="Someone else's draft", publish=False)
     client.force_login(member)
-    # session, user, count, page of drafts (+sections)
-    with django_assert_num_queries(4):
+    # session, user, my groups (moderator link in the header), count, page of drafts (+sections)
+    with django_assert_num_queries(5):
         html = client.get(reverse("forum:drafts")).content.decode()
     assert len(re.findall(r"My draft \d", html)) == 5
     assert "Someone else" not in html

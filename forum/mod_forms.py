@@ -1,0 +1,86 @@
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from .models import Report, Section
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=Report.Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Pick the reason closest to the problem."},
+    )
+    detail = forms.CharField(
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Anything moderators should know",
+        help_text="Only moderators see your report. The member you report never learns who reported.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == Report.Reason.OTHER and not cleaned.get("detail", "").strip():
+            self.add_error("detail", "Tell the moderators what is wrong.")
+        return cleaned
+
+
+class ModerationForm(forms.Form):
+    """One moderator action on a post, comment or campaign, with its reason."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("remove", "Remove"),
+            ("restore", "Restore"),
+            ("dismiss", "Dismiss the reports (no rule broken)"),
+            ("lock", "Lock the discussion"),
+            ("unlock", "Unlock the discussion"),
+            ("promote", "Promote to the front page"),
+            ("unpromote", "Take off the front page"),
+            ("move", "Move to another section"),
+        ]
+    )
+    reason = forms.CharField(
+        max_length=300,
+        help_text="Shown in the public moderation log and to the member.",
+        error_messages={"required": "Give a reason: it is shown in the log and to the member."},
+    )
+    section = forms.ModelChoiceField(
+        queryset=Section.objects.all(), required=False, label="Move to section"
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "move" and not cleaned.get("section"):
+            self.add_error("section", "Choose the section to move it to.")
+        return cleaned
+
+
+class MemberModerationForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[
+            ("suspend", "Suspend"),
+            ("unsuspend", "Lift the suspension"),
+            ("ban", "Ban (no log-in)"),
+            ("unban", "Lift the ban"),
+        ]
+    )
+    days = forms.IntegerField(
+        min_value=1, max_value=3650, required=False, label="Suspend for (days)", initial=7
+    )
+    reason = forms.CharField(
+        max_length=300,
+        help_text="The member sees this reason.",
+        error_messages={"required": "Give a reason: the member sees it."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "suspend" and not cleaned.get("days"):
+            self.add_error("days", "How many days?")
+        return cleaned
+
+    def until(self):
+        return timezone.now() + timedelta(days=self.cleaned_data["days"])

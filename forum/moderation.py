@@ -1,0 +1,383 @@
+"""Moderation: reports, moderator actions and the log. Every write here records a ModerationAction
+and tells the member concerned (accounts.services.notify): one place for the side effects.
+
+Targets are posts, comments, and anything another app registers with `register_reportable` (the
+campaigns app registers campaigns). A target model has `state` (ContentState values),
+`removed_reason`, `owner_id`, `moderation_label` and `get_absolute_url()`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import notify
+
+from .models import Comment, ContentState, ModerationAction, Post, Report, Section
+from .services import ActionRefused, ensure_can_participate
+
+Action = ModerationAction.Action
+
+REPORTABLE: dict[str, type[models.Model]] = {"post": Post, "comment": Comment}
+
+
+def register_reportable(kind: str, model: type[models.Model]) -> None:
+    REPORTABLE[kind] = model
+
+
+def kind_of(target: models.Model) -> str:
+    for kind, model in REPORTABLE.items():
+        if isinstance(target, model):
+            return kind
+    raise ValueError(f"{type(target).__name__} is not reportable")
+
+
+def _require_moderator(user: User) -> None:
+    if not (user.is_authenticated and user.is_moderator):
+        raise ActionRefused("Only moderators can do that.")
+
+
+def _require_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ActionRefused("Give a reason: it is shown in the moderation log and to the member.")
+    return reason[:300]
+
+
+def _lock(target: models.Model) -> models.Model:
+    """Re-read the target under a row lock, in the lock order of forum.services (post first)."""
+    if isinstance(target, Comment):
+        Post.objects.select_for_update().get(pk=target.post_id)
+    return type(target).objects.select_for_update().get(pk=target.pk)
+
+
+def _target_url(target: models.Model) -> str:
+    return target.get_absolute_url()
+
+
+def log_action(
+    *,
+    moderator: User | None,
+    action: str,
+    reason: str,
+    target: models.Model | None = None,
+    target_user: User | None = None,
+    public: bool = True,
+    label: str = "",
+) -> ModerationAction:
+    """Record an action and tell the member it concerns (unless they did it themselves)."""
+    entry = ModerationAction.objects.create(
+        moderator=moderator,
+        action=action,
+        content_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        object_id=target.pk if target is not None else None,
+        target_label=(label or (target.moderation_label if target is not None else ""))[:200],
+        target_user=target_user,
+        reason=reason,
+        is_public=public,
+    )
+    if target_user is not None and target_user != moderator:
+        what = entry.target_label if target is not None else "your account"
+        notify(
+            users=[target_user],
+            kind="moderation",
+            message=f"Moderation: {what}: {entry.get_action_display().lower()}. Reason: {reason}",
+            url=reverse("forum:moderation-mine"),
+        )
+    return entry
+
+
+def _owner(target: models.Model) -> User | None:
+    return User.objects.filter(pk=target.owner_id).first()
+
+
+def _open_reports(target: models.Model):
+    return Report.objects.filter(
+        content_type=ContentType.objects.get_for_model(target),
+        object_id=target.pk,
+        status=Report.Status.OPEN,
+    )
+
+
+def _close_reports(target: models.Model, *, moderator: User, outcome: str) -> int:
+    reports = list(_open_reports(target).select_related("reporter"))
+    if not reports:
+        return 0
+    _open_reports(target).update(
+        status=Report.Status.RESOLVED,
+        outcome=outcome,
+        resolved_by=moderator,
+        resolved_at=timezone.now(),
+    )
+    verdict = "removed it" if outcome == Report.Outcome.REMOVED else "found no rule broken"
+    notify(
+        users=[report.reporter for report in reports],
+        kind="report",
+        message=f"Thank you for your report. A moderator reviewed it and {verdict}.",
+        url="",
+    )
+    return len(reports)
+
+
+# Reports -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_create(*, reporter: User, target: models.Model, reason: str, detail: str = "") -> Report:
+    """A member reports an item. Enough distinct reporters hide it until a moderator looks."""
+    ensure_can_participate(reporter)
+    target = _lock(target)
+    if target.owner_id == reporter.pk:
+        raise ActionRefused("You can't report your own content; you can edit or delete it.")
+    if target.state not in (ContentState.VISIBLE, ContentState.HIDDEN):
+        raise ActionRefused("This has already been taken down.")
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                reporter=reporter,
+                content_type=ContentType.objects.get_for_model(target),
+                object_id=target.pk,
+                reason=reason,
+                detail=detail.strip(),
+            )
+    except IntegrityError:
+        raise ActionRefused(
+            "You have already reported this. Moderators will look at it soon."
+        ) from None
+    reporters = _open_reports(target).values("reporter").distinct().count()
+    if reporters >= settings.FORUM_REPORTS_TO_HIDE and target.state == ContentState.VISIBLE:
+        target.state = ContentState.HIDDEN
+        target.save(update_fields=["state"])
+        log_action(
+            moderator=None,
+            action=Action.HIDE,
+            target=target,
+            target_user=_owner(target),
+            reason=f"Reported by {reporters} members; hidden until a moderator reviews it.",
+        )
+    return report
+
+
+@transaction.atomic
+def reports_dismiss(*, moderator: User, target: models.Model, reason: str) -> int:
+    """The reports were unfounded: close them, and show the item again if reports had hidden it."""
+    _require_moderator(moderator)
+    reason = _require_reason(reason)
+    target = _lock(target)
+    if target.state == ContentState.HIDDEN:
+        return content_restore(moderator=moderator, target=target, reason=reason)
+    closed = _close_reports(target, moderator=moderator, outcome=Report.Outcome.KEPT)
+    log_action(
+        moderator=moderator,
+        action=Action.DISMISS,
+        target=target,
+        reason=reason,
+        public=False,
+    )
+    return closed
+
+
+# Content -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def content_remove(*, moderator: User, target: models.Model, reason: str) -> int:
+    """Remove a post, comment or campaign with a reason. The row stays: replies keep their place
+    and the page shows "removed by a moderator: <reason>". Returns how many reports it closed."""
+    _require_moderator(moderator)
+    reason = _require_reason(reason)
+    target = _lock(target)
+    if target.state == ContentState.REMOVED:
+        raise ActionRefused("This is already removed.")
+    if target.state == ContentState.DELETED:
+        raise ActionRefused("Its author already deleted it.")
+    target.state, target.removed_reason = ContentState.REMOVED, reason
+    target.save(update_fields=["state", "removed_reason"])
+    log_action(
+        moderator=moderator,
+        action=Action.REMOVE,
+        target=target,
+        target_user=_owner(target),
+        reason=reason,
+    )
+    return _close_reports(target, moderator=moderator, outcome=Report.Outcome.REMOVED)
+
+
+@transaction.atomic
+def content_restore(*, moderator: User, target: models.Model, reason: str) -> int:
+    """Show again what moderators removed or reports hid (not what its author deleted)."""
+    _require_moderator(moderator)
+    reason = _require_reason(reason)
+    target = _lock(target)
+    if target.state not in (ContentState.REMOVED, ContentState.HIDDEN):
+        raise ActionRefused("Only removed or hidden content can be restored.")
+    target.state, target.removed_reason = ContentState.VISIBLE, ""
+    target.save(update_fields=["state", "removed_reason"])
+    log_action(
+        moderator=moderator,
+        action=Action.RESTORE,
+        target=target,
+        target_user=_owner(target),
+        reason=reason,
+    )
+    return _close_reports(target, moderator=moderator, outcome=Report.Outcome.KEPT)
+
+
+@transaction.atomic
+def post_set_locked(*, moderator: User, post: Post, locked: bool, reason: str) -> Post:
+    _require_moderator(moderator)
+    reason = _require_reason(reason)
+    post = _lock(post)
+    if post.is_locked == locked:
+        raise ActionRefused("The discussion is already locked." if locked else "It isn't locked.")
+    post.is_locked = locked
+    post.save(update_fields=["is_locked"])
+    log_action(
+        moderator=moderator,
+        action=Action.LOCK if locked else Action.UNLOCK,
+        target=post,
+        target_user=_owner(post),
+        reason=reason,
+    )
+    return post
+
+
+@transaction.atomic
+def post_set_promoted(*, moderator: User, post: Post, promoted: bool, reason: str) -> Post:
+    _require_moderator(moderator)
+    reason = _require_reason(reason)
+    post = _lock(post)
+    if post.is_promoted == promoted:
+        raise ActionRefused("It is already promoted." if promoted else "It isn't promoted.")
+    if promoted and not (post.is_published and post.is_visible):
+        raise ActionRefused("Only a published, visible post can go on the front page.")
+    post.is_promoted = promoted
+    post.save(update_fields=["is_promoted"])
+    log_action(
+        moderator=moderator,
+        action=Action.PROMOTE if promoted else Action.UNPROMOTE,
+        target=post,
+        target_user=_owner(post),
+        reason=reason,
+    )
+    return post
+
+
+@transaction.atomic
+def post_move(*, moderator: User, post: Post, section: Section, reason: str) -> Post:
+    _require_moderator(moderator)
+    reason = _require_reason(reason)
+    post = _lock(post)
+    if post.section_id == section.pk:
+        raise ActionRefused(f"It is already in {section.name}.")
+    old = post.section.name
+    post.section = section
+    post.save(update_fields=["section"])
+    log_action(
+        moderator=moderator,
+        action=Action.MOVE,
+        target=post,
+        target_user=_owner(post),
+        reason=f"{reason} (from {old} to {section.name})",
+    )
+    return post
+
+
+# Members -----------------------------------------------------------------------------------------
+
+
+def _lock_member_for(moderator: User, member: User) -> User:
+    _require_moderator(moderator)
+    member = User.objects.select_for_update().get(pk=member.pk)
+    if member == moderator:
+        raise ActionRefused("You can't do that to your own account.")
+    if member.is_moderator and not moderator.is_superuser:
+        raise ActionRefused("Only an administrator can act on another moderator's account.")
+    return member
+
+
+# Suspensions and bans are not in the public log: they concern a person, not content. The member
+# sees them on their own moderation page.
+
+
+@transaction.atomic
+def member_suspend(*, moderator: User, member: User, until: datetime, reason: str) -> User:
+    reason = _require_reason(reason)
+    member = _lock_member_for(moderator, member)
+    if until <= timezone.now():
+        raise ActionRefused("A suspension must end in the future.")
+    member.suspended_until, member.suspension_reason = until, reason
+    member.save(update_fields=["suspended_until", "suspension_reason"])
+    log_action(
+        moderator=moderator,
+        action=Action.SUSPEND,
+        target_user=member,
+        public=False,
+        reason=f"{reason} (until {timezone.localtime(until):%d %B %Y, %H:%M})",
+        label=f"@{member.username}",
+    )
+    return member
+
+
+@transaction.atomic
+def member_unsuspend(*, moderator: User, member: User, reason: str) -> User:
+    reason = _require_reason(reason)
+    member = _lock_member_for(moderator, member)
+    if not member.is_suspended:
+        raise ActionRefused("This member is not suspended.")
+    member.suspended_until, member.suspension_reason = None, ""
+    member.save(update_fields=["suspended_until", "suspension_reason"])
+    log_action(
+        moderator=moderator,
+        action=Action.UNSUSPEND,
+        target_user=member,
+        public=False,
+        reason=reason,
+        label=f"@{member.username}",
+    )
+    return member
+
+
+@transaction.atomic
+def member_ban(*, moderator: User, member: User, reason: str) -> User:
+    """A ban closes the account to log-in (is_active off); existing sessions stop working."""
+    reason = _require_reason(reason)
+    member = _lock_member_for(moderator, member)
+    if not member.is_active:
+        raise ActionRefused("This member is already banned.")
+    member.is_active = False
+    member.save(update_fields=["is_active"])
+    log_action(
+        moderator=moderator,
+        action=Action.BAN,
+        target_user=member,
+        public=False,
+        reason=reason,
+        label=f"@{member.username}",
+    )
+    return member
+
+
+@transaction.atomic
+def member_unban(*, moderator: User, member: User, reason: str) -> User:
+    reason = _require_reason(reason)
+    member = _lock_member_for(moderator, member)
+    if member.is_active:
+        raise ActionRefused("This member is not banned.")
+    member.is_active = True
+    member.save(update_fields=["is_active"])
+    log_action(
+        moderator=moderator,
+        action=Action.UNBAN,
+        target_user=member,
+        public=False,
+        reason=reason,
+        label=f"@{member.username}",
+    )
+    return member
