@@ -156,9 +156,13 @@ def post_create(request: HttpRequest) -> HttpResponse:
         initial["section"] = Section.objects.filter(slug=section_slug).first()
     form = PostForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        response = _post_form_response(request, form, post=None)
-        if response:
-            return response
+        try:
+            response = _post_form_response(request, form, post=None)
+        except services.ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            if response:
+                return response
     return render(request, "forum/post_form.html", _form_context(request, form, post=None))
 
 
@@ -171,15 +175,19 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {"section": post.section, "title": post.title, "body": post.body}
     form = PostForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        response = _post_form_response(request, form, post=post)
-        if response:
-            return response
+        try:
+            response = _post_form_response(request, form, post=post)
+        except services.ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            if response:
+                return response
     return render(request, "forum/post_form.html", _form_context(request, form, post=post))
 
 
 def _form_context(request, form, *, post: Post | None) -> dict:
     preview = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and request.POST.get("action") == "preview":
         preview = render_markdown(form.cleaned_data["body"])
     return {"form": form, "post": post, "preview": preview}
 
