@@ -871,6 +871,7 @@ def build_demo(stdout) -> None:
         for plan in plans:
             grow_thread(rng, plan, members, now)
         stats = save_everything(rng, plans, sections, members, now)
+        moderated = build_moderation(rng, plans)
     big = next(p for p in plans if p.marker).post
     try:
         where = big.get_absolute_url()
@@ -884,6 +885,60 @@ def build_demo(stdout) -> None:
         f"in {time.monotonic() - started:.1f}s."
     )
     stdout.write(f"The {big.comment_count}-comment thread: {where}")
+    stdout.write(f"Moderation demo: {moderated}")
+
+
+def build_moderation(rng: random.Random, plans: list[PostPlan]) -> str:
+    """A few reports and moderator actions, made through the real moderation services so the log,
+    the queue and members' notifications look as they would after some weeks of use."""
+    from . import moderation  # imports services; kept local so demo import stays light
+
+    users = {u.username: u for u in User.objects.filter(username__in=["maya", "bob", "chen"])}
+    maya = users["maya"]
+    reporters = list(
+        User.objects.filter(is_staff=False, is_active=True).exclude(username__in=users)[:6]
+    )
+    comments = list(
+        Comment.objects.filter(state="visible", level__gte=1)
+        .exclude(author__in=[maya, *reporters])
+        .exclude(author__is_staff=True)
+        .select_related("post", "author")
+        .order_by("pk")[:400]
+    )
+    picks = rng.sample(comments, 6)
+    # Reports waiting in the queue: one item reported by two members, one by one.
+    for reporter in reporters[:2]:
+        moderation.report_create(
+            reporter=reporter, target=picks[0], reason="off_topic", detail="Derails the thread."
+        )
+    moderation.report_create(reporter=reporters[2], target=picks[1], reason="spam")
+    # Three reports hide a comment until a moderator looks.
+    for reporter in reporters[3:6]:
+        moderation.report_create(reporter=reporter, target=picks[2], reason="abuse")
+    # Decisions already taken, in the public log.
+    moderation.content_remove(
+        moderator=maya, target=picks[3], reason="Personal attack on another member."
+    )
+    moderation.content_remove(
+        moderator=maya, target=picks[4], reason="Shares a member's home address."
+    )
+    locked = next((p.post for p in plans if p.post.is_locked), None)
+    if locked is not None:
+        Post.objects.filter(pk=locked.pk).update(is_locked=False)
+        locked.refresh_from_db()
+        moderation.post_set_locked(
+            moderator=maya, post=locked, locked=True, reason="The selection is now a legal matter."
+        )
+    moderation.member_suspend(
+        moderator=maya,
+        member=picks[5].author,
+        until=timezone.now() + timedelta(days=3),
+        reason="Repeated personal attacks after a warning.",
+    )
+    return (
+        "4 items reported (1 hidden by reports), 2 comments removed, 1 thread locked, "
+        f"@{picks[5].author.username} suspended for 3 days."
+    )
 
 
 def ensure_members(rng: random.Random) -> tuple[int, list[User]]:
