@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import notify
 
 from . import limits
 from .markup import count_links, render_markdown
@@ -253,7 +254,22 @@ def comment_create(
     Post.objects.filter(pk=post.pk).update(
         comment_count=F("comment_count") + 1, last_activity_at=comment.created_at
     )
+    _notify_reply(comment, post=post, parent=parent, author=author)
     return comment
+
+
+def _notify_reply(comment: Comment, *, post: Post, parent: Comment | None, author: User) -> None:
+    """Tell the member answered: the parent comment's author, or the post's for a top-level reply."""
+    answered = parent.author_id if parent is not None else post.author_id
+    if answered == author.pk:
+        return
+    where = "your comment on" if parent is not None else "your post"
+    notify(
+        users=[User(pk=answered)],
+        kind="reply",
+        message=f"{author.name} replied to {where} “{post.title[:80]}”",
+        url=comment.get_absolute_url(),
+    )
 
 
 @transaction.atomic
