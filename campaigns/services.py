@@ -1,0 +1,537 @@
+"""Every write to campaigns, organisers, supports, updates and exports. Views call these.
+
+Each function re-reads the campaign under its row lock (`_lock`) and checks permission on that
+row, not on whatever the caller loaded. The support counter moves with F() under the same lock,
+so concurrent clicks never double count. Side effects (in-site notifications, emails, the
+discussion post) are called here, explicitly; emails go out only after the transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.files.base import File
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import User
+from accounts.services import notify
+from forum.markup import render_markdown
+from forum.models import Section
+from forum.services import ActionRefused, ensure_can_participate, post_create
+
+from .models import (
+    CONTACT_CONSENT,
+    SUPPORT_CONSENT,
+    Campaign,
+    CampaignChange,
+    CampaignUpdate,
+    NameVisibility,
+    Organiser,
+    Support,
+    SupporterExport,
+)
+
+__all__ = ["ActionRefused", "ChangeNoteRequired"]
+
+log = logging.getLogger(__name__)
+
+UPDATES_PER_WINDOW = 3
+UPDATE_WINDOW = timedelta(days=7)
+DOUBLE_SUBMIT_WINDOW = timedelta(seconds=30)
+MATERIAL_FIELDS = {"target": "who", "ask": "what", "body": "why"}
+
+
+class ChangeNoteRequired(ActionRefused):
+    """Who/what/why changed after people signed up, and no note says why."""
+
+
+def _lock(campaign: Campaign) -> Campaign:
+    return Campaign.objects.select_for_update().get(pk=campaign.pk)
+
+
+def _require_organiser(campaign: Campaign, user: User) -> None:
+    if not campaign.is_organiser(user):
+        raise ActionRefused("Only this campaign's organisers can do that.")
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)[:70].strip("-") or "campaign"
+    if base in Campaign.RESERVED_SLUGS:
+        base = f"{base}-campaign"
+    taken = set(Campaign.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+# Campaign pages ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    creator: User,
+    title: str,
+    summary: str,
+    target: str,
+    ask: str,
+    body: str,
+    goal: int,
+    deadline: date | None,
+    section: Section,
+    image: File | None = None,
+    image_alt: str = "",
+) -> Campaign:
+    """A new draft, owned by its creator. The same draft submitted twice in a moment is one."""
+    ensure_can_participate(creator)
+    User.objects.select_for_update().get(pk=creator.pk)  # serialise this member's submissions
+    title = title.strip()
+    now = timezone.now()
+    duplicate = Campaign.objects.filter(
+        created_by=creator, title=title, created_at__gte=now - DOUBLE_SUBMIT_WINDOW
+    ).first()
+    if duplicate is not None:
+        return duplicate
+    campaign = Campaign(
+        title=title,
+        summary=summary.strip(),
+        target=target.strip(),
+        ask=ask.strip(),
+        body=body,
+        body_html=render_markdown(body),
+        goal=goal,
+        deadline=deadline,
+        section=section,
+        image_alt=image_alt.strip() if image else "",
+        created_by=creator,
+        created_at=now,
+    )
+    if image:
+        campaign.image.save(image.name, image, save=False)
+    try:
+        with transaction.atomic():
+            campaign.slug = _unique_slug(title)
+            campaign.save()
+    except IntegrityError:  # another campaign took the slug between the check and the insert
+        campaign.slug = f"{_unique_slug(title)[:70]}-{now:%H%M%S%f}"
+        campaign.save()
+    Organiser.objects.create(
+        campaign=campaign, user=creator, role=Organiser.Role.OWNER, added_by=creator, added_at=now
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_edit(
+    *,
+    campaign: Campaign,
+    editor: User,
+    title: str,
+    summary: str,
+    target: str,
+    ask: str,
+    body: str,
+    goal: int,
+    deadline: date | None,
+    section: Section,
+    image: File | None = None,
+    remove_image: bool = False,
+    image_alt: str = "",
+    change_note: str = "",
+    base_url: str = "",
+) -> Campaign:
+    """Save an organiser's edit. Once people support the campaign, changing who it asks, what it
+    asks or why needs a note: it is shown on the page and sent to every supporter, who may then
+    withdraw."""
+    ensure_can_participate(editor)
+    campaign = _lock(campaign)
+    _require_organiser(campaign, editor)
+    if not campaign.can_edit(editor):
+        raise ActionRefused("A closed campaign can't be edited; a moderator can reopen it.")
+    new = {"target": target.strip(), "ask": ask.strip(), "body": body}
+    changed = [name for name, value in new.items() if getattr(campaign, name) != value]
+    change_note = " ".join(change_note.split())
+    change = None
+    if changed and campaign.support_count > 0:
+        if not change_note:
+            raise ChangeNoteRequired(
+                "People already support this campaign, so a change to who, what or why needs a "
+                "short note saying what changed and why. Supporters will see it and can withdraw."
+            )
+        change = CampaignChange.objects.create(
+            campaign=campaign,
+            editor=editor,
+            note=change_note[:300],
+            fields=", ".join(MATERIAL_FIELDS[name] for name in changed),
+            previous_target=campaign.target,
+            previous_ask=campaign.ask,
+            previous_body=campaign.body,
+        )
+    old_image = campaign.image.name if campaign.image else ""
+    campaign.title, campaign.summary = title.strip(), summary.strip()
+    campaign.target, campaign.ask, campaign.body = new["target"], new["ask"], new["body"]
+    campaign.body_html = render_markdown(body)
+    campaign.goal, campaign.deadline, campaign.section = goal, deadline, section
+    if image:
+        campaign.image.save(image.name, image, save=False)
+    elif remove_image:
+        campaign.image = ""
+    campaign.image_alt = image_alt.strip() if campaign.image else ""
+    if not campaign.is_draft:
+        campaign.edited_at = timezone.now()
+    campaign.save()
+    if old_image and old_image != (campaign.image.name if campaign.image else ""):
+        # Delete the replaced file only once the new row is committed.
+        storage = campaign.image.storage
+        transaction.on_commit(partial(storage.delete, old_image))
+    if change is not None:
+        _tell_supporters(
+            campaign,
+            kind="campaign_change",
+            message=f'"{campaign.title}" changed its {change.fields}: {change.note}',
+            url=f"{campaign.get_absolute_url()}#changes",
+            subject=f"{campaign.title}: the campaign you support has changed",
+            text=(
+                f"The organisers changed the campaign's {change.fields}.\n\n"
+                f"Their note: {change.note}\n\n"
+                "If you no longer agree, you can withdraw your support on the campaign page."
+            ),
+            base_url=base_url,
+        )
+    return campaign
+
+
+def _discussion_body(campaign: Campaign) -> str:
+    return (
+        f"This is the discussion of the campaign **[{campaign.title}]"
+        f"({campaign.get_absolute_url()})**.\n\n> {campaign.summary}\n\n"
+        f"**Who decides:** {campaign.target}"
+    )
+
+
+@transaction.atomic
+def campaign_publish(*, campaign: Campaign, by: User) -> Campaign:
+    """Put a draft on the site and open its discussion, a forum post in the campaign's section."""
+    ensure_can_participate(by)
+    campaign = _lock(campaign)
+    _require_organiser(campaign, by)
+    if not campaign.is_draft:
+        raise ActionRefused("This campaign is already published.")
+    if campaign.deadline_passed:
+        raise ActionRefused("The deadline has passed. Edit the campaign to set a new one.")
+    now = timezone.now()
+    if campaign.discussion_id is None:
+        campaign.discussion = post_create(
+            author=by,
+            section=campaign.section,
+            title=campaign.title,
+            body=_discussion_body(campaign),
+            publish=True,
+        )
+    campaign.status = Campaign.Status.PUBLISHED
+    campaign.published_at = now
+    campaign.save(update_fields=["status", "published_at", "discussion"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_close(
+    *, campaign: Campaign, by: User, outcome: str, story: str, base_url: str = ""
+) -> Campaign:
+    ensure_can_participate(by)
+    campaign = _lock(campaign)
+    _require_organiser(campaign, by)
+    if not campaign.is_open:
+        raise ActionRefused("Only an open campaign can be closed.")
+    if outcome not in Campaign.Outcome.values:
+        raise ActionRefused("Say whether the campaign was won, lost or withdrawn.")
+    if not story.strip():
+        raise ActionRefused("Tell supporters what happened: the closing story can't be empty.")
+    campaign.status, campaign.outcome = Campaign.Status.CLOSED, outcome
+    campaign.closing_story, campaign.closing_story_html = story, render_markdown(story)
+    campaign.closed_at = timezone.now()
+    campaign.save(
+        update_fields=["status", "outcome", "closing_story", "closing_story_html", "closed_at"]
+    )
+    verdict = campaign.get_outcome_display().lower()
+    _tell_supporters(
+        campaign,
+        kind="campaign_closed",
+        message=f'"{campaign.title}" is closed: {verdict}.',
+        url=f"{campaign.get_absolute_url()}#outcome",
+        subject=f"{campaign.title}: {verdict}",
+        text=story,
+        base_url=base_url,
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_archive(*, campaign: Campaign, by: User) -> Campaign:
+    """Put a closed campaign away: its page stays, it leaves the lists."""
+    campaign = _lock(campaign)
+    _require_organiser(campaign, by)
+    if not campaign.is_closed:
+        raise ActionRefused("Only a closed campaign can be archived.")
+    campaign.status = Campaign.Status.ARCHIVED
+    campaign.save(update_fields=["status"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_reopen(*, campaign: Campaign, by: User) -> Campaign:
+    """A moderator reopens a closed or archived campaign (say, closed by mistake)."""
+    campaign = _lock(campaign)
+    if not (by.is_authenticated and by.is_moderator):
+        raise ActionRefused("Only moderators can reopen a campaign.")
+    if not campaign.can_reopen(by):
+        raise ActionRefused("Only a closed or archived campaign can be reopened.")
+    campaign.status, campaign.outcome, campaign.closed_at = Campaign.Status.PUBLISHED, "", None
+    campaign.save(update_fields=["status", "outcome", "closed_at"])
+    notify(
+        users=User.objects.filter(campaigns_organised__campaign=campaign).only("pk"),
+        kind="campaign_reopened",
+        message=f'A moderator reopened your campaign "{campaign.title}".',
+        url=campaign.get_absolute_url(),
+    )
+    return campaign
+
+
+# Organisers --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def organiser_add(*, campaign: Campaign, by: User, user: User) -> Organiser:
+    ensure_can_participate(by)
+    campaign = _lock(campaign)
+    if not campaign.can_manage_organisers(by):
+        raise ActionRefused("Only the campaign's owner can add organisers.")
+    if not user.is_active:
+        raise ActionRefused("That member's account is closed.")
+    if user.is_suspended:
+        raise ActionRefused(f"{user.name} is suspended and can't organise a campaign for now.")
+    try:
+        with transaction.atomic():
+            organiser = Organiser.objects.create(campaign=campaign, user=user, added_by=by)
+    except IntegrityError:
+        raise ActionRefused(f"{user.name} is already an organiser.") from None
+    notify(
+        users=[user],
+        kind="campaign_organiser",
+        message=f'{by.name} made you an organiser of "{campaign.title}".',
+        url=campaign.get_absolute_url(),
+    )
+    return organiser
+
+
+@transaction.atomic
+def organiser_remove(*, campaign: Campaign, by: User, organiser: Organiser) -> None:
+    """The owner removes a co-organiser, or a co-organiser steps down. The owner stays."""
+    campaign = _lock(campaign)
+    organiser = Organiser.objects.filter(pk=organiser.pk, campaign=campaign).first()
+    if organiser is None:
+        raise ActionRefused("That member is not an organiser of this campaign.")
+    if organiser.role == Organiser.Role.OWNER:
+        raise ActionRefused("The owner can't be removed.")
+    if not (campaign.is_owner(by) or organiser.user_id == by.pk):
+        raise ActionRefused("Only the campaign's owner can remove organisers.")
+    organiser.delete()
+    if organiser.user_id != by.pk:
+        notify(
+            users=[organiser.user],
+            kind="campaign_organiser",
+            message=f'You are no longer an organiser of "{campaign.title}".',
+            url=campaign.get_absolute_url(),
+        )
+
+
+# Support -----------------------------------------------------------------------------------------
+
+
+def _refuse_support(campaign: Campaign) -> ActionRefused:
+    if campaign.is_draft:
+        return ActionRefused("This campaign isn't published yet: it can't take support.")
+    if not campaign.is_visible:
+        return ActionRefused("This campaign was taken down: it can't take support.")
+    return ActionRefused("This campaign is closed: it no longer takes support.")
+
+
+def _check_visibility(name_visibility: str) -> None:
+    if name_visibility not in NameVisibility.values:
+        raise ActionRefused("Choose how your name shows.")
+
+
+@transaction.atomic
+def support_add(
+    *, campaign: Campaign, user: User, contact_ok: bool, name_visibility: str
+) -> Support:
+    """One support per member: the unique constraint decides, under the campaign's lock."""
+    ensure_can_participate(user)
+    _check_visibility(name_visibility)
+    campaign = _lock(campaign)
+    if not campaign.accepts_support():
+        raise _refuse_support(campaign)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            support = Support.objects.create(
+                campaign=campaign,
+                user=user,
+                name_visibility=name_visibility,
+                support_consent_version=SUPPORT_CONSENT.version,
+                created_at=now,
+                updated_at=now,
+                contact_ok=contact_ok,
+                contact_consent_version=CONTACT_CONSENT.version if contact_ok else "",
+                contact_consented_at=now if contact_ok else None,
+            )
+    except IntegrityError:
+        raise ActionRefused("You already support this campaign.") from None
+    Campaign.objects.filter(pk=campaign.pk).update(support_count=F("support_count") + 1)
+    return support
+
+
+@transaction.atomic
+def support_change(
+    *, campaign: Campaign, user: User, contact_ok: bool, name_visibility: str
+) -> Support:
+    """A supporter changes their choices. Taking back contact consent erases its record; giving
+    it records the current wording and time. Allowed even when suspended or closed: a member's
+    control over their own data doesn't depend on the campaign."""
+    _check_visibility(name_visibility)
+    support = Support.objects.select_for_update().filter(campaign=campaign, user=user).first()
+    if support is None:
+        raise ActionRefused("You don't support this campaign.")
+    now = timezone.now()
+    if contact_ok and not support.contact_ok:
+        support.contact_consent_version, support.contact_consented_at = CONTACT_CONSENT.version, now
+    elif not contact_ok:
+        support.contact_consent_version, support.contact_consented_at = "", None
+    support.contact_ok, support.name_visibility, support.updated_at = (
+        contact_ok,
+        name_visibility,
+        now,
+    )
+    support.save()
+    return support
+
+
+@transaction.atomic
+def support_withdraw(*, campaign: Campaign, user: User) -> None:
+    """Withdrawing deletes the row: nothing about a former supporter's view is kept."""
+    campaign = _lock(campaign)
+    deleted, _ = Support.objects.filter(campaign=campaign, user=user).delete()
+    if not deleted:
+        raise ActionRefused("You don't support this campaign.")
+    Campaign.objects.filter(pk=campaign.pk).update(support_count=F("support_count") - 1)
+
+
+# Updates and telling supporters ------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_create(
+    *, campaign: Campaign, author: User, title: str, body: str, base_url: str = ""
+) -> CampaignUpdate:
+    """Post an update: shown on the page, sent to every supporter in-site and by email.
+
+    At most UPDATES_PER_WINDOW per UPDATE_WINDOW per campaign, counted under the campaign's
+    lock so two organisers posting at once can't exceed it.
+    """
+    ensure_can_participate(author)
+    campaign = _lock(campaign)
+    _require_organiser(campaign, author)
+    if not campaign.can_post_update(author):
+        raise ActionRefused("Updates can be posted on open or closed campaigns only.")
+    now = timezone.now()
+    recent = list(
+        campaign.updates.filter(created_at__gt=now - UPDATE_WINDOW)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    if len(recent) >= UPDATES_PER_WINDOW:
+        next_at = timezone.localtime(recent[-UPDATES_PER_WINDOW] + UPDATE_WINDOW)
+        raise ActionRefused(
+            f"A campaign can send at most {UPDATES_PER_WINDOW} updates in "
+            f"{UPDATE_WINDOW.days} days, so supporters aren't flooded. The next one can go out "
+            f"after {next_at:%d %B, %H:%M}. Your text is still here."
+        )
+    title = " ".join(title.split())
+    update = CampaignUpdate.objects.create(
+        campaign=campaign,
+        author=author,
+        title=title,
+        body=body,
+        body_html=render_markdown(body),
+        created_at=now,
+    )
+    _tell_supporters(
+        campaign,
+        kind="campaign_update",
+        message=f'Update from "{campaign.title}": {title}',
+        url=f"{campaign.get_absolute_url()}#update-{update.pk}",
+        subject=f"{campaign.title}: {title}",
+        text=body,
+        base_url=base_url,
+    )
+    return update
+
+
+def _tell_supporters(
+    campaign: Campaign, *, kind: str, message: str, url: str, subject: str, text: str, base_url: str
+) -> int:
+    supporters = list(
+        User.objects.filter(campaign_supports__campaign=campaign, is_active=True).only(
+            "pk", "email"
+        )
+    )
+    notify(users=supporters, kind=kind, message=message, url=url)
+    emails = [user.email for user in supporters if user.email]
+    if emails:
+        footer = (
+            f"\n\nRead it on the site: {base_url}{url}\n\n--\nYou get this email because you "
+            f'support "{campaign.title}" on {settings.SITE_NAME}. To stop, withdraw your '
+            f"support or change your choices: {base_url}{campaign.get_absolute_url()}\n"
+        )
+        subject = " ".join(f"[{settings.SITE_NAME}] {subject}".split())  # no header injection
+        transaction.on_commit(partial(_send_emails, subject, text + footer, emails))
+    return len(supporters)
+
+
+def _send_emails(subject: str, body: str, recipients: list[str]) -> None:
+    """One message per supporter (never a shared To: list), over one connection. Runs after
+    commit: a mail server failure is logged and never undoes or breaks the update itself."""
+    messages = [EmailMessage(subject=subject, body=body, to=[address]) for address in recipients]
+    try:
+        with get_connection() as connection:
+            connection.send_messages(messages)
+    except Exception:
+        log.exception("Sending %d campaign emails failed", len(messages))
+
+
+# Export ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def supporters_export(*, campaign: Campaign, by: User) -> tuple[list[Support], SupporterExport]:
+    """Supporters who agreed to be contacted, for the organisers. Every export is recorded."""
+    ensure_can_participate(by)
+    campaign = _lock(campaign)
+    _require_organiser(campaign, by)
+    supports = list(
+        campaign.supports.filter(contact_ok=True, user__is_active=True)
+        .select_related("user")
+        .order_by("created_at", "pk")
+    )
+    export = SupporterExport.objects.create(campaign=campaign, by=by, row_count=len(supports))
+    return supports, export

@@ -1,0 +1,59 @@
+"""Small builders for campaign rows, going through the real services."""
+
+from __future__ import annotations
+
+import itertools
+from io import BytesIO
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from campaigns import services
+from campaigns.models import Campaign, NameVisibility
+from forum.models import Section
+
+_serial = itertools.count()
+
+
+def campaign(
+    owner,
+    *,
+    title: str | None = None,
+    publish: bool = True,
+    goal: int = 100,
+    section_slug: str = "party-finances",
+    **fields,
+) -> Campaign:
+    values = {
+        "title": title or f"Open the party's books {next(_serial)}",
+        "summary": "Members should see every line of the accounts.",
+        "target": "The National Executive Committee",
+        "ask": "Publish the full audited accounts to members every year.",
+        "body": "We raise the money. **We should see where it goes.**",
+        "goal": goal,
+        "deadline": None,
+        "section": Section.objects.get(slug=section_slug),
+    }
+    values.update(fields)
+    made = services.campaign_create(creator=owner, **values)
+    if publish:
+        made = services.campaign_publish(campaign=made, by=owner)
+    return made
+
+
+def support(campaign, user, *, contact_ok=False, name_visibility=NameVisibility.HIDDEN):
+    return services.support_add(
+        campaign=campaign, user=user, contact_ok=contact_ok, name_visibility=name_visibility
+    )
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (1200, 630), **save) -> bytes:
+    out = BytesIO()
+    mode = "RGB" if fmt in ("JPEG", "WEBP") else "RGBA" if fmt == "PNG" else "P"
+    Image.new(mode, size, (163, 22, 27) if mode != "P" else 1).save(out, format=fmt, **save)
+    return out.getvalue()
+
+
+def upload(name: str = "banner.png", fmt: str = "PNG", size=(1200, 630), data: bytes | None = None):
+    content = data if data is not None else image_bytes(fmt, size)
+    return SimpleUploadedFile(name, content, content_type="image/png")

@@ -1,0 +1,95 @@
+"""Support under real concurrency (PostgreSQL): the counter always equals the rows.
+
+Each thread has its own connection and commits for real, so the unique constraint and the
+campaign's row lock are what keep double clicks and simultaneous supporters apart.
+"""
+
+import threading
+import traceback
+
+import pytest
+from django.db import connection
+
+from campaigns import services
+from campaigns.models import Campaign, Support
+from campaigns.services import ActionRefused
+from tests.conftest import make_member, requires_postgres
+
+from . import factories
+
+pytestmark = [
+    requires_postgres,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def in_threads(work, count: int) -> list[str]:
+    errors: list[str] = []
+    barrier = threading.Barrier(count)
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            work(index)
+        except Exception:
+            errors.append(traceback.format_exc())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a supporter hung"
+    return errors
+
+
+def counted_and_stored(campaign: Campaign) -> tuple[int, int]:
+    campaign.refresh_from_db()
+    return campaign.support_count, Support.objects.filter(campaign=campaign).count()
+
+
+def test_simultaneous_supporters_and_double_clicks_count_each_member_once():
+    campaign = factories.campaign(make_member("owner"))
+    fans = [make_member(f"fan{i}") for i in range(8)]
+    refused: list[int] = []
+
+    def support(index: int) -> None:
+        # Sixteen threads, eight members: every member clicks twice at the same moment.
+        try:
+            factories.support(campaign, fans[index % 8], contact_ok=index % 3 == 0)
+        except ActionRefused:
+            refused.append(index)
+
+    errors = in_threads(support, 16)
+    assert errors == [], "\n".join(errors)
+    assert len(refused) == 8
+    assert counted_and_stored(campaign) == (8, 8)
+
+
+def test_withdrawals_and_supports_racing_keep_the_counter_exact():
+    campaign = factories.campaign(make_member("owner"))
+    old = [make_member(f"old{i}") for i in range(6)]
+    new = [make_member(f"new{i}") for i in range(6)]
+    for user in old:
+        factories.support(campaign, user)
+
+    def act(index: int) -> None:
+        # Old supporters withdraw (twice each, one refused); new ones support (twice, one refused).
+        user = (old + new)[index % 12]
+        try:
+            if user in old:
+                services.support_withdraw(campaign=campaign, user=user)
+            else:
+                factories.support(campaign, user)
+        except ActionRefused:
+            pass
+
+    errors = in_threads(act, 24)
+    assert errors == [], "\n".join(errors)
+    assert counted_and_stored(campaign) == (6, 6)
+    assert set(Support.objects.values_list("user__username", flat=True)) == {
+        u.username for u in new
+    }
