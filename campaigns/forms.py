@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from forum.models import Section
+
+from . import images
+from .models import (
+    CONTACT_CONSENT,
+    SUPPORT_CONSENT,
+    Campaign,
+    CampaignUpdate,
+    NameVisibility,
+)
+
+MARKDOWN_HELP = "Markdown: **bold**, *italic*, [links](https://…), lists, > quotes."
+
+
+def _not_blank(message: str):
+    def check(value: str) -> None:
+        if not value.strip():
+            raise forms.ValidationError(message)
+
+    return check
+
+
+class CampaignForm(forms.Form):
+    """Create or edit a campaign. `campaign` is the one being edited (None when creating)."""
+
+    title = forms.CharField(
+        max_length=Campaign.TITLE_MAX, error_messages={"required": "Give the campaign a title."}
+    )
+    summary = forms.CharField(
+        max_length=Campaign.SUMMARY_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One or two sentences: shown in lists and when the page is shared.",
+        error_messages={"required": "Sum the campaign up in a sentence or two."},
+    )
+    target = forms.CharField(
+        label="Who decides",
+        max_length=Campaign.TARGET_MAX,
+        help_text="The person or body that can say yes: “The NEC”, “Leeds City Council”.",
+        error_messages={"required": "Say who the campaign asks."},
+    )
+    ask = forms.CharField(
+        label="What we ask",
+        max_length=Campaign.ASK_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say what the campaign asks for."},
+    )
+    body = forms.CharField(
+        label="Why it matters",
+        max_length=Campaign.BODY_MAX,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=MARKDOWN_HELP,
+        validators=[_not_blank("Make the case: why should members support this?")],
+        error_messages={"required": "Make the case: why should members support this?"},
+    )
+    goal = forms.IntegerField(
+        label="Goal (supporters)",
+        min_value=1,
+        max_value=Campaign.GOAL_MAX,
+        error_messages={
+            "required": "Set a goal: how many supporters are you aiming for?",
+            "min_value": "The goal must be at least 1 supporter.",
+            "invalid": "The goal is a whole number of supporters.",
+        },
+    )
+    deadline = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="When the decision is due, if there is a date.",
+        error_messages={"invalid": "Enter the deadline as a date, e.g. 2026-12-31."},
+    )
+    section = forms.ModelChoiceField(
+        queryset=Section.objects.all(),
+        empty_label=None,
+        help_text="The campaign's discussion goes in this forum section.",
+    )
+    image = forms.FileField(
+        required=False,
+        widget=forms.FileInput(attrs={"accept": images.ACCEPT}),
+        help_text=(
+            f"JPEG, PNG, WebP or GIF, up to {images.MAX_BYTES // 1_048_576} MB and "
+            f"{images.MAX_SIDE} pixels a side. Shown on the page and when it is shared "
+            "(1200 x 630 works best). Photos are stripped of location data."
+        ),
+    )
+    remove_image = forms.BooleanField(required=False, label="Remove the current image")
+    image_alt = forms.CharField(
+        label="Image description",
+        max_length=250,
+        required=False,
+        help_text="What the image shows, for people who can't see it. Needed with an image.",
+    )
+    change_note = forms.CharField(
+        label="What changed, and why",
+        max_length=300,
+        required=False,
+        help_text=(
+            "Needed when you change who, what or why after people have signed: it is shown on "
+            "the page and sent to every supporter, who can withdraw."
+        ),
+    )
+
+    def __init__(self, *args, campaign: Campaign | None = None, **kwargs):
+        self.campaign = campaign
+        if campaign is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                name: getattr(campaign, name)
+                for name in (
+                    "title",
+                    "summary",
+                    "target",
+                    "ask",
+                    "body",
+                    "goal",
+                    "deadline",
+                    "section",
+                    "image_alt",
+                )
+            }
+        super().__init__(*args, **kwargs)
+        if campaign is None or not campaign.image:
+            del self.fields["remove_image"]
+        if campaign is None or campaign.is_draft:
+            del self.fields["change_note"]  # a draft has no supporters to tell
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        unchanged = self.campaign is not None and deadline == self.campaign.deadline
+        if deadline and deadline < timezone.localdate() and not unchanged:
+            raise forms.ValidationError("The deadline can't be in the past.")
+        return deadline
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if not upload:
+            return None
+        return images.clean_image(upload)
+
+    def clean(self):
+        data = super().clean()
+        keeps_image = (
+            self.campaign is not None and bool(self.campaign.image) and not data.get("remove_image")
+        )
+        has_image = bool(data.get("image")) or keeps_image
+        if has_image and not data.get("image_alt", "").strip() and "image" not in self.errors:
+            self.add_error("image_alt", "Describe the image for people who can't see it.")
+        return data
+
+
+class SupportForm(forms.Form):
+    """The two consents are separate boxes, both unticked, with their own wording."""
+
+    support = forms.BooleanField(
+        label=SUPPORT_CONSENT.text,
+        error_messages={"required": "Tick the first box to add your support."},
+    )
+    contact = forms.BooleanField(required=False, label=CONTACT_CONSENT.text)
+    # Privacy by default: counted but not named, unless the member chooses to be seen.
+    name_visibility = forms.ChoiceField(
+        label="How your name shows",
+        choices=NameVisibility.choices,
+        initial=NameVisibility.HIDDEN,
+        widget=forms.RadioSelect,
+    )
+
+
+class SupportChoicesForm(forms.Form):
+    """A supporter's later changes to the optional choices."""
+
+    contact = forms.BooleanField(required=False, label=CONTACT_CONSENT.text)
+    name_visibility = forms.ChoiceField(
+        label="How your name shows", choices=NameVisibility.choices, widget=forms.RadioSelect
+    )
+
+
+class UpdateForm(forms.Form):
+    title = forms.CharField(
+        max_length=CampaignUpdate.TITLE_MAX,
+        validators=[_not_blank("Give the update a title.")],
+        error_messages={"required": "Give the update a title."},
+    )
+    body = forms.CharField(
+        max_length=CampaignUpdate.BODY_MAX,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=MARKDOWN_HELP,
+        validators=[_not_blank("Write the update before you send it.")],
+        error_messages={"required": "Write the update before you send it."},
+    )
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="How did it end?",
+        choices=Campaign.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether the campaign was won, lost or withdrawn."},
+    )
+    story = forms.CharField(
+        label="The closing story",
+        max_length=Campaign.STORY_MAX,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="What happened, and thanks. Sent to every supporter. " + MARKDOWN_HELP,
+        validators=[_not_blank("Tell supporters what happened.")],
+        error_messages={"required": "Tell supporters what happened."},
+    )
+
+
+class OrganiserForm(forms.Form):
+    username = forms.CharField(
+        label="Username of the member to add",
+        max_length=150,
+        error_messages={"required": "Enter a member's username."},
+    )

@@ -1,0 +1,433 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import User
+from forum.markup import render_markdown
+from forum.models import Section
+
+from . import services, stats
+from .charts import supporters_chart
+from .exports import supporters_csv
+from .forms import (
+    CampaignForm,
+    CloseForm,
+    OrganiserForm,
+    SupportChoicesForm,
+    SupportForm,
+    UpdateForm,
+)
+from .models import Campaign, Organiser, Support
+
+CAMPAIGNS_PER_PAGE = 20
+UPDATES_ON_PAGE = 10
+SUPPORTERS_ON_PAGE = 12
+EXPORTS_ON_DASHBOARD = 20
+
+SHOWS = {"open": "Open", "won": "Won", "lost": "Lost"}
+SORTS = {
+    "support": ("Most support", ("-support_count", "-published_at", "-pk")),
+    "new": ("Newest", ("-published_at", "-pk")),
+    "closing": ("Closing soon", (F("deadline").asc(nulls_last=True), "-support_count", "-pk")),
+}
+
+
+def _campaign_for(request: HttpRequest, slug: str) -> Campaign:
+    """A campaign the user may see: 404 for someone else's draft."""
+    campaigns = Campaign.objects.visible_to(request.user).select_related("section", "discussion")
+    return get_object_or_404(campaigns, slug=slug)
+
+
+def _organised(request: HttpRequest, slug: str) -> Campaign:
+    """A campaign the user organises: 404 if they can't see it, 403 if they can but don't."""
+    campaign = _campaign_for(request, slug)
+    if not campaign.is_organiser(request.user):
+        raise PermissionDenied("Only this campaign's organisers can do that.")
+    return campaign
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+# Lists -------------------------------------------------------------------------------------------
+
+
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    show = request.GET.get("show") if request.GET.get("show") in SHOWS else "open"
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "support"
+    sections = list(Section.objects.all())
+    section = next((s for s in sections if s.slug == request.GET.get("section")), None)
+    if show == "open":
+        campaigns = Campaign.objects.listed().open().order_by(*SORTS[sort][1])
+    else:
+        campaigns = Campaign.objects.listed().filter(status="closed", outcome=show)
+        campaigns = campaigns.order_by("-closed_at", "-pk")
+    if section is not None:
+        campaigns = campaigns.filter(section=section)
+    page = Paginator(campaigns.for_listing(), CAMPAIGNS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "campaigns": page.object_list,
+        "sections": sections,
+        "section": section,
+        "show": show,
+        "shows": SHOWS,
+        "sort": sort,
+        "sorts": {key: label for key, (label, _) in SORTS.items()},
+        # Pagination links keep the tab, order and section.
+        "query": urlencode({"show": show, "sort": sort, "section": section.slug if section else ""})
+        + "&",
+    }
+    return render(request, "campaigns/list.html", context)
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """The campaigns I organise (drafts included) and the ones I support."""
+    organised = (
+        Campaign.objects.filter(organisers__user=request.user).for_listing().order_by("-created_at")
+    )
+    supports = (
+        Support.objects.filter(user=request.user)
+        .select_related("campaign", "campaign__section")
+        .order_by("-created_at")
+    )
+    return render(request, "campaigns/mine.html", {"organised": organised, "supports": supports})
+
+
+# The campaign page -------------------------------------------------------------------------------
+
+
+def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign_for(request, slug)
+    organisers = campaign.load_organisers()
+    supporters = (
+        campaign.supports.named_for(request.user)
+        .select_related("user")
+        .order_by("-created_at", "-pk")[:SUPPORTERS_ON_PAGE]
+    )
+    updates = campaign.updates.select_related("author")[: UPDATES_ON_PAGE + 1]
+    updates = list(updates)
+    my_support = None
+    if request.user.is_authenticated:
+        my_support = Support.objects.filter(campaign=campaign, user=request.user).first()
+    user = request.user
+    context = {
+        "campaign": campaign,
+        "organisers": organisers,
+        "is_organiser": campaign.is_organiser(user),
+        "can": {
+            "publish": campaign.is_draft and campaign.is_organiser(user),
+            "edit": campaign.can_edit(user),
+            "update": campaign.can_post_update(user),
+            "close": campaign.can_close(user),
+            "archive": campaign.can_archive(user),
+            "reopen": campaign.can_reopen(user),
+        },
+        "supporters": list(supporters),
+        "updates": updates[:UPDATES_ON_PAGE],
+        "more_updates": len(updates) > UPDATES_ON_PAGE,
+        "changes": list(campaign.changes.all()),
+        "my_support": my_support,
+        "support_form": SupportForm() if my_support is None else None,
+        "page_url": request.build_absolute_uri(campaign.get_absolute_url()),
+        "image_url": request.build_absolute_uri(campaign.image.url) if campaign.image else "",
+    }
+    return render(request, "campaigns/detail.html", context)
+
+
+def campaign_updates(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign_for(request, slug)
+    updates = campaign.updates.select_related("author")
+    page = Paginator(updates, UPDATES_ON_PAGE).get_page(request.GET.get("page"))
+    return render(request, "campaigns/updates.html", {"campaign": campaign, "page": page})
+
+
+# Writing and editing -----------------------------------------------------------------------------
+
+
+def _form_page(request, form, *, campaign: Campaign | None, status: int = 200) -> HttpResponse:
+    preview = None
+    if request.POST.get("action") == "preview" and form.is_valid():
+        preview = render_markdown(form.cleaned_data["body"])
+    context = {"form": form, "campaign": campaign, "preview": preview}
+    return render(request, "campaigns/form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    initial = {"section": Section.objects.filter(slug=request.GET.get("section", "")).first()}
+    form = CampaignForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and request.POST.get("action") != "preview" and form.is_valid():
+        try:
+            campaign = services.campaign_create(creator=request.user, **_fields(form))
+        except services.ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Draft saved. Only you and your co-organisers can see it.")
+            return redirect(campaign)
+    return _form_page(request, form, campaign=None)
+
+
+def _fields(form: CampaignForm) -> dict:
+    data = form.cleaned_data
+    names = ("title", "summary", "target", "ask", "body", "goal", "deadline", "section", "image")
+    return {name: data[name] for name in names} | {"image_alt": data.get("image_alt", "")}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _organised(request, slug)
+    if not campaign.can_edit(request.user):
+        messages.error(request, "A closed campaign can't be edited; a moderator can reopen it.")
+        return redirect(campaign)
+    form = CampaignForm(request.POST or None, request.FILES or None, campaign=campaign)
+    if request.method == "POST" and request.POST.get("action") != "preview" and form.is_valid():
+        try:
+            services.campaign_edit(
+                campaign=campaign,
+                editor=request.user,
+                remove_image=form.cleaned_data.get("remove_image", False),
+                change_note=form.cleaned_data.get("change_note", ""),
+                base_url=_base_url(request),
+                **_fields(form),
+            )
+        except services.ChangeNoteRequired as refusal:
+            form.add_error("change_note", str(refusal))
+        except services.ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Your changes are saved.")
+            return redirect(campaign)
+    return _form_page(request, form, campaign=campaign)
+
+
+def _act(request: HttpRequest, campaign: Campaign, action, success: str, **kwargs) -> HttpResponse:
+    """Run a one-button service; its refusal becomes a message. Back to the campaign either way."""
+    try:
+        action(campaign=campaign, by=request.user, **kwargs)
+    except services.ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, success)
+    return redirect(campaign)
+
+
+@login_required
+@require_POST
+def campaign_publish(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _organised(request, slug)
+    return _act(request, campaign, services.campaign_publish, "The campaign is published.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_close(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _organised(request, slug)
+    form = CloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.campaign_close(
+                campaign=campaign,
+                by=request.user,
+                outcome=form.cleaned_data["outcome"],
+                story=form.cleaned_data["story"],
+                base_url=_base_url(request),
+            )
+        except services.ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "The campaign is closed; supporters have been told.")
+            return redirect(campaign)
+    return render(request, "campaigns/close.html", {"campaign": campaign, "form": form})
+
+
+@login_required
+@require_POST
+def campaign_archive(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _organised(request, slug)
+    return _act(request, campaign, services.campaign_archive, "The campaign is archived.")
+
+
+@login_required
+@require_POST
+def campaign_reopen(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign_for(request, slug)
+    if not request.user.is_moderator:
+        raise PermissionDenied("Only moderators can reopen a campaign.")
+    return _act(request, campaign, services.campaign_reopen, "The campaign is open again.")
+
+
+# Support -----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def support(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add my support, or change my choices when I already support the campaign."""
+    campaign = _campaign_for(request, slug)
+    existing = Support.objects.filter(campaign=campaign, user=request.user).first()
+    if existing is None:
+        form = SupportForm(request.POST or None)
+    else:
+        initial = {"contact": existing.contact_ok, "name_visibility": existing.name_visibility}
+        form = SupportChoicesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        choices = {
+            "contact_ok": form.cleaned_data["contact"],
+            "name_visibility": form.cleaned_data["name_visibility"],
+        }
+        write = services.support_add if existing is None else services.support_change
+        try:
+            write(campaign=campaign, user=request.user, **choices)
+        except services.ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            done = "Thank you: you support this campaign." if existing is None else "Saved."
+            messages.success(request, done)
+            return redirect(campaign)
+    context = {"campaign": campaign, "form": form, "support": existing}
+    return render(request, "campaigns/support.html", context)
+
+
+@login_required
+@require_POST
+def support_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign_for(request, slug)
+    try:
+        services.support_withdraw(campaign=campaign, user=request.user)
+    except services.ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Your support is withdrawn and your record of it deleted.")
+    return redirect(campaign)
+
+
+# Organisers' tools -------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def update_create(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _organised(request, slug)
+    form = UpdateForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("action") == "preview":
+            preview = render_markdown(form.cleaned_data["body"])
+        else:
+            try:
+                update = services.update_create(
+                    campaign=campaign,
+                    author=request.user,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    base_url=_base_url(request),
+                )
+            except services.ActionRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(request, "Your update is posted and on its way to supporters.")
+                return redirect(f"{campaign.get_absolute_url()}#update-{update.pk}")
+    context = {"campaign": campaign, "form": form, "preview": preview}
+    return render(request, "campaigns/update_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisers(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _organised(request, slug)
+    form = OrganiserForm(request.POST or None)
+    if request.method == "POST":
+        if not campaign.can_manage_organisers(request.user):
+            raise PermissionDenied("Only the campaign's owner can add organisers.")
+        if form.is_valid():
+            username = form.cleaned_data["username"].strip().lstrip("@")
+            user = User.objects.filter(username__iexact=username).first()
+            try:
+                if user is None:
+                    raise services.ActionRefused(f"There is no member called {username}.")
+                services.organiser_add(campaign=campaign, by=request.user, user=user)
+            except services.ActionRefused as refusal:
+                form.add_error("username", str(refusal))
+            else:
+                messages.success(request, f"{user.name} is now an organiser.")
+                return redirect("campaigns:organisers", slug=campaign.slug)
+    context = {
+        "campaign": campaign,
+        "organisers": campaign.load_organisers(),
+        "form": form,
+        "is_owner": campaign.is_owner(request.user),
+        "can_manage": campaign.can_manage_organisers(request.user),
+    }
+    return render(request, "campaigns/organisers.html", context)
+
+
+@login_required
+@require_POST
+def organiser_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    campaign = _organised(request, slug)
+    organiser = get_object_or_404(
+        Organiser.objects.select_related("user"), pk=pk, campaign=campaign
+    )
+    if not (campaign.is_owner(request.user) or organiser.user_id == request.user.pk):
+        raise PermissionDenied("Only the campaign's owner can remove organisers.")
+    try:
+        services.organiser_remove(campaign=campaign, by=request.user, organiser=organiser)
+    except services.ActionRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("campaigns:organisers", slug=campaign.slug)
+    if organiser.user_id == request.user.pk:
+        messages.success(request, "You are no longer an organiser of this campaign.")
+        return redirect(campaign)
+    messages.success(request, f"{organiser.user.name} is no longer an organiser.")
+    return redirect("campaigns:organisers", slug=campaign.slug)
+
+
+@login_required
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _organised(request, slug)
+    totals = stats.support_totals(campaign)
+    start = timezone.localdate(campaign.published_at or campaign.created_at)
+    end = timezone.localdate(campaign.closed_at) if campaign.closed_at else timezone.localdate()
+    chart = supporters_chart(
+        daily=stats.daily_supports(campaign), start=start, end=end, goal=campaign.goal
+    )
+    context = {
+        "campaign": campaign,
+        "totals": totals,
+        "chart": chart,
+        "breakdowns": stats.affiliation_breakdown(campaign, request.user, totals["total"]),
+        "min_group": stats.MIN_GROUP,
+        "exports": campaign.exports.select_related("by")[:EXPORTS_ON_DASHBOARD],
+    }
+    return render(request, "campaigns/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def export(request: HttpRequest, slug: str) -> HttpResponse:
+    """The supporters who agreed to be contacted, as CSV. POST: each export is recorded."""
+    campaign = _organised(request, slug)
+    try:
+        supports, record = services.supporters_export(campaign=campaign, by=request.user)
+    except services.ActionRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("campaigns:dashboard", slug=campaign.slug)
+    response = HttpResponse(supporters_csv(supports), content_type="text/csv; charset=utf-8")
+    filename = f"{campaign.slug}-supporters-{timezone.localtime(record.created_at):%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
