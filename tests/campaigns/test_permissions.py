@@ -1,0 +1,164 @@
+"""Every campaign URL, tried by every persona: who may see it, who may act.
+
+404 when a persona may not see the campaign (someone else's draft), 403 when they see it but may
+not act, a redirect to log in for anonymous visitors on member-only URLs, and 405 for GET on a
+POST-only URL. Each cell of the tables below is its own test.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import MODERATORS_GROUP
+from campaigns import services
+from tests.conftest import make_member
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["anonymous", "member", "supporter", "co_organiser", "owner", "moderator"]
+LOGIN = "login"
+OK, MOVED, FORBIDDEN, MISSING, NOT_ALLOWED = 200, 302, 403, 404, 405
+
+
+def build(state: str) -> tuple:
+    owner = make_member("olu", display_name="Olu Adeyemi")
+    campaign = factories.campaign(owner, title="Open the books", publish=state != "draft")
+    users = {
+        "anonymous": None,
+        "member": make_member("alice"),
+        "supporter": make_member("sam"),
+        "co_organiser": make_member("cora"),
+        "owner": owner,
+        "moderator": make_member("maya", is_staff=True),
+    }
+    users["moderator"].groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    services.organiser_add(campaign=campaign, by=owner, user=users["co_organiser"])
+    if state != "draft":
+        factories.support(campaign, users["supporter"], contact_ok=True)
+    if state == "closed":
+        services.campaign_close(campaign=campaign, by=owner, outcome="won", story="We won.")
+    return campaign, users
+
+
+def request(campaign, users, persona, method, name, *extra):
+    client = Client()
+    if users[persona] is not None:
+        client.force_login(users[persona])
+    url = reverse(f"campaigns:{name}", args=[campaign.slug, *extra])
+    return getattr(client, method)(url)
+
+
+def check(response, expected) -> None:
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    elif expected == MOVED:
+        assert response.status_code == 302
+        assert not response["Location"].startswith(reverse("account_login"))
+    else:
+        assert response.status_code == expected
+
+
+def row(*statuses):
+    return dict(zip(PERSONAS, statuses, strict=True))
+
+
+# On a published campaign: (method, url name) -> expected per persona
+PUBLISHED = {
+    ("get", "detail"): row(OK, OK, OK, OK, OK, OK),
+    ("get", "updates"): row(OK, OK, OK, OK, OK, OK),
+    ("get", "support"): row(LOGIN, OK, OK, OK, OK, OK),
+    ("post", "support"): row(LOGIN, OK, OK, OK, OK, OK),  # form errors: nothing ticked
+    ("post", "withdraw"): row(LOGIN, MOVED, MOVED, MOVED, MOVED, MOVED),
+    ("get", "withdraw"): row(
+        LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED
+    ),
+    ("get", "edit"): row(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN),
+    ("post", "edit"): row(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN),  # form errors
+    ("post", "publish"): row(LOGIN, FORBIDDEN, FORBIDDEN, MOVED, MOVED, FORBIDDEN),
+    ("get", "publish"): row(LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    ("get", "update-create"): row(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN),
+    ("post", "update-create"): row(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN),
+    ("get", "close"): row(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN),
+    ("post", "close"): row(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN),  # form errors
+    ("post", "archive"): row(LOGIN, FORBIDDEN, FORBIDDEN, MOVED, MOVED, FORBIDDEN),
+    ("get", "archive"): row(LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    ("post", "reopen"): row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),
+    ("get", "reopen"): row(LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    ("get", "organisers"): row(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN),
+    ("post", "organisers"): row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN),
+    ("get", "dashboard"): row(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN),
+    ("post", "export"): row(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN),
+    ("get", "export"): row(LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+}
+
+# On a draft, everyone but its organisers is told it doesn't exist (after logging in).
+DRAFT = {
+    ("get", "detail"): row(MISSING, MISSING, MISSING, OK, OK, MISSING),
+    ("get", "updates"): row(MISSING, MISSING, MISSING, OK, OK, MISSING),
+    ("get", "support"): row(LOGIN, MISSING, MISSING, OK, OK, MISSING),
+    ("get", "edit"): row(LOGIN, MISSING, MISSING, OK, OK, MISSING),
+    ("post", "publish"): row(LOGIN, MISSING, MISSING, MOVED, MOVED, MISSING),
+    ("get", "dashboard"): row(LOGIN, MISSING, MISSING, OK, OK, MISSING),
+    ("post", "export"): row(LOGIN, MISSING, MISSING, OK, OK, MISSING),
+    ("get", "organisers"): row(LOGIN, MISSING, MISSING, OK, OK, MISSING),
+    ("post", "reopen"): row(LOGIN, MISSING, MISSING, FORBIDDEN, FORBIDDEN, MISSING),
+}
+
+# On a closed campaign: reading stays open, organisers' state-bound tools step aside.
+CLOSED = {
+    ("get", "detail"): row(OK, OK, OK, OK, OK, OK),
+    ("get", "edit"): row(LOGIN, FORBIDDEN, FORBIDDEN, MOVED, MOVED, FORBIDDEN),  # "can't edit"
+    ("post", "archive"): row(LOGIN, FORBIDDEN, FORBIDDEN, MOVED, MOVED, FORBIDDEN),
+    ("post", "reopen"): row(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),
+    ("post", "withdraw"): row(LOGIN, MOVED, MOVED, MOVED, MOVED, MOVED),
+    ("get", "dashboard"): row(LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN),
+}
+
+
+def cases(table: dict, state: str):
+    return [
+        pytest.param(
+            state, method, name, persona, expected, id=f"{state}-{method}-{name}-{persona}"
+        )
+        for (method, name), expected_row in table.items()
+        for persona, expected in expected_row.items()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("state", "method", "name", "persona", "expected"),
+    cases(PUBLISHED, "published") + cases(DRAFT, "draft") + cases(CLOSED, "closed"),
+)
+def test_permission(state, method, name, persona, expected):
+    campaign, users = build(state)
+    check(request(campaign, users, persona, method, name), expected)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_removing_an_organiser(persona):
+    campaign, users = build("published")
+    cora = campaign.organisers.get(user=users["co_organiser"])
+    response = request(campaign, users, persona, "post", "organiser-remove", cora.pk)
+    expected = {
+        "anonymous": LOGIN,
+        "member": FORBIDDEN,
+        "supporter": FORBIDDEN,
+        "co_organiser": MOVED,  # stepping down
+        "owner": MOVED,
+        "moderator": FORBIDDEN,
+    }[persona]
+    check(response, expected)
+    removed = not campaign.organisers.filter(pk=cora.pk).exists()
+    assert removed == (expected == MOVED)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_get_on_organiser_remove_is_405_or_log_in(persona):
+    campaign, users = build("published")
+    cora = campaign.organisers.get(user=users["co_organiser"])
+    response = request(campaign, users, persona, "get", "organiser-remove", cora.pk)
+    check(response, LOGIN if persona == "anonymous" else NOT_ALLOWED)
