@@ -39,17 +39,28 @@ def profile_update(
     return user
 
 
-@transaction.atomic
 def notify(*, users: Iterable[User], kind: str, message: str, url: str = "") -> int:
     """Tell members something in-site. The one place notifications are made: email digests, push
-    and preferences grow here. Returns how many members were notified."""
-    user_ids = {user.pk for user in users}
+    and preferences grow here. Returns how many members will be notified.
+
+    Delivery waits until the caller's transaction commits: callers hold row locks (a post, the
+    writing member), and bumping other members' unread counters under those locks deadlocks when
+    two members answer each other at once. Nothing is sent for a write that rolls back.
+    """
+    user_ids = sorted({user.pk for user in users})
+    if user_ids:
+        transaction.on_commit(lambda: _deliver(user_ids, kind, message[:300], url))
+    return len(user_ids)
+
+
+@transaction.atomic
+def _deliver(user_ids: list[int], kind: str, message: str, url: str) -> None:
+    # Lock the recipients in one order (by pk) so concurrent deliveries never deadlock.
+    list(User.objects.select_for_update().filter(pk__in=user_ids).order_by("pk").values("pk"))
     Notification.objects.bulk_create(
-        Notification(user_id=user_id, kind=kind, message=message[:300], url=url)
-        for user_id in user_ids
+        Notification(user_id=user_id, kind=kind, message=message, url=url) for user_id in user_ids
     )
     User.objects.filter(pk__in=user_ids).update(unread_notifications=F("unread_notifications") + 1)
-    return len(user_ids)
 
 
 @transaction.atomic

@@ -53,7 +53,12 @@ class ModerationForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("action") == "move" and not cleaned.get("section"):
+        # Only when the field has no error of its own, so the member isn't told twice.
+        if (
+            cleaned.get("action") == "move"
+            and not cleaned.get("section")
+            and "section" not in self.errors
+        ):
             self.add_error("section", "Choose the section to move it to.")
         return cleaned
 
@@ -78,7 +83,11 @@ class MemberModerationForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("action") == "suspend" and not cleaned.get("days"):
+        if (
+            cleaned.get("action") == "suspend"
+            and not cleaned.get("days")
+            and "days" not in self.errors
+        ):
             self.add_error("days", "How many days?")
         return cleaned
 

@@ -17,7 +17,8 @@ from accounts.models import User
 
 from . import moderation
 from .mod_forms import MemberModerationForm, ModerationForm, ReportForm
-from .models import ModerationAction, Post, Report
+from .models import ContentState, ModerationAction, Post, Report
+from .redirects import back
 from .services import ActionRefused
 
 # Related rows each kind of target needs for its label, so a page of them costs one query a kind.
@@ -50,6 +51,9 @@ def _moderator_only(request: HttpRequest) -> None:
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     target = _target(request, kind, pk)
+    if target.state not in (ContentState.VISIBLE, ContentState.HIDDEN):
+        raise Http404  # deleted or removed: nothing left to report, and nothing to describe
+
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -145,7 +149,7 @@ def moderate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             form.add_error(None, str(refusal))
         else:
             messages.success(request, "Done, and recorded in the moderation log.")
-            return redirect(request.POST.get("next") or target.get_absolute_url())
+            return back(request, target.get_absolute_url())
     reports = list(
         moderation._open_reports(target).select_related("reporter").order_by("created_at")
     )
@@ -158,6 +162,7 @@ def moderate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "kind": kind,
             "reports": reports,
             "is_post": isinstance(target, Post),
+            "owner": User.objects.filter(pk=target.owner_id).first(),
         },
     )
 

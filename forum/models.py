@@ -129,9 +129,16 @@ class Post(models.Model):
     RESERVED_SLUGS = frozenset({"edit", "delete", "history", "recommend", "comment"})
 
     def save(self, *args, **kwargs):
-        if not self.slug:
+        # The slug comes from the title while the post stands; a deleted, removed or hidden post's
+        # URL stops repeating its title (old links redirect to the new slug).
+        if self.state != ContentState.VISIBLE:
+            self.slug = self.state
+        elif not self.slug or self.slug in ContentState.values:
             slug = slugify(self.title)[:75] or "post"
             self.slug = f"{slug}-post" if slug in self.RESERVED_SLUGS else slug
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "state" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "slug"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -161,7 +168,8 @@ class Post(models.Model):
 
     @property
     def moderation_label(self) -> str:
-        return f'post "{self.title[:80]}" by @{self.author.username}'
+        # Public in the moderation log: never the title, which may be what was removed.
+        return f"post #{self.pk} by @{self.author.username}"
 
 
 class PostRevision(models.Model):
@@ -263,7 +271,7 @@ class Comment(MPTTModel):
 
     @property
     def moderation_label(self) -> str:
-        return f'comment #{self.pk} by @{self.author.username} on "{self.post.title[:60]}"'
+        return f"comment #{self.pk} by @{self.author.username} on post #{self.post_id}"
 
 
 class CommentRevision(models.Model):

@@ -8,7 +8,7 @@ campaigns app registers campaigns). A target model has `state` (ContentState val
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -150,7 +150,16 @@ def report_create(*, reporter: User, target: models.Model, reason: str, detail: 
         raise ActionRefused(
             "You have already reported this. Moderators will look at it soon."
         ) from None
-    reporters = _open_reports(target).values("reporter").distinct().count()
+    # Only established members' reports count toward hiding: otherwise a few fresh accounts could
+    # hide anything.
+    established = timezone.now() - timedelta(hours=settings.FORUM_NEW_MEMBER_HOURS)
+    reporters = (
+        _open_reports(target)
+        .filter(reporter__date_joined__lte=established)
+        .values("reporter")
+        .distinct()
+        .count()
+    )
     if reporters >= settings.FORUM_REPORTS_TO_HIDE and target.state == ContentState.VISIBLE:
         target.state = ContentState.HIDDEN
         target.save(update_fields=["state"])

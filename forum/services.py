@@ -36,6 +36,13 @@ class ActionRefused(Exception):
     """A member asked for something the rules don't allow; the message says why, for them."""
 
 
+_GONE = {
+    ContentState.DELETED: "This {thing} is already deleted.",
+    ContentState.REMOVED: "A moderator removed this {thing}; it can't be changed now.",
+    ContentState.HIDDEN: "This {thing} is hidden while moderators review reports about it.",
+}
+
+
 def _lock_post(post_id: int) -> Post:
     return Post.objects.select_for_update().get(pk=post_id)
 
@@ -162,7 +169,7 @@ def post_delete(*, post: Post, by: User) -> Post:
     if not (by.is_authenticated and by.pk == post.author_id):
         raise ActionRefused("You can only delete your own posts.")
     if post.state != ContentState.VISIBLE:
-        raise ActionRefused("This post is already deleted.")
+        raise ActionRefused(_GONE[post.state].format(thing="post"))
     # The author asked for the text to go: the body and its earlier versions are erased; the row
     # (and the title, for the thread's context in moderation) stays so the discussion keeps its place.
     post.state = ContentState.DELETED
@@ -304,7 +311,7 @@ def comment_delete(*, comment: Comment, by: User) -> Comment:
     if not (by.is_authenticated and by.pk == comment.author_id):
         raise ActionRefused("You can only delete your own comments.")
     if not comment.is_visible:
-        raise ActionRefused("This comment is already deleted.")
+        raise ActionRefused(_GONE[comment.state].format(thing="comment"))
     comment.state = ContentState.DELETED
     comment.body = comment.body_html = ""
     comment.save(update_fields=["state", "body", "body_html"])

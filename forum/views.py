@@ -10,13 +10,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
 from .forms import CommentForm, PostForm
 from .markup import render_markdown
 from .models import Comment, Post, Recommendation, Section
+from .redirects import back
 from .threads import SORT_LABELS, clean_sort, comment_subtree, post_thread
 
 POSTS_PER_PAGE = 25
@@ -35,15 +35,6 @@ def _comment_for(request: HttpRequest, pk: int) -> Comment:
     return comment
 
 
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(fallback)
-
-
 # Lists -------------------------------------------------------------------------------------------
 
 
@@ -54,8 +45,11 @@ def _post_list(request: HttpRequest, queryset, template: str, **context) -> Http
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    promoted = list(Post.objects.listed().filter(is_promoted=True).for_listing()[:5])
-    hot = Post.objects.listed().filter(is_promoted=False).order_by("-hot", "-pk")
+    promoted = list(
+        Post.objects.listed().filter(is_promoted=True).for_listing().order_by("-published_at")[:5]
+    )
+    # Only the promoted posts shown above are left out of Hot: a sixth still appears below.
+    hot = Post.objects.listed().exclude(pk__in=[p.pk for p in promoted]).order_by("-hot", "-pk")
     return _post_list(request, hot, "forum/home.html", promoted=promoted, tab="hot")
 
 
@@ -229,7 +223,7 @@ def post_recommend(request: HttpRequest, pk: int) -> HttpResponse:
             services.post_recommend(post=post, user=request.user)
     except services.ActionRefused as refusal:
         messages.error(request, str(refusal))
-    return _back(request, post.get_absolute_url())
+    return back(request, post.get_absolute_url())
 
 
 # Comments ----------------------------------------------------------------------------------------
@@ -342,7 +336,7 @@ def comment_vote(request: HttpRequest, pk: int) -> HttpResponse:
             services.comment_vote(comment=comment, user=request.user, value=value)
         except services.ActionRefused as refusal:
             messages.error(request, str(refusal))
-    return _back(request, comment.get_absolute_url())
+    return back(request, comment.get_absolute_url())
 
 
 def comment_history(request: HttpRequest, pk: int) -> HttpResponse:

@@ -65,3 +65,13 @@ def organiser(db) -> User:
 def member_client(client, member):
     client.force_login(member)
     return client
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run what services defer to after commit (notifications), as a real commit would.
+
+    Tests run inside a transaction that is rolled back, so deferred work needs this to happen:
+    `with on_commit(): services.thing(...)`.
+    """
+    return lambda: django_capture_on_commit_callbacks(execute=True)

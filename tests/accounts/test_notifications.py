@@ -9,25 +9,30 @@ pytestmark = pytest.mark.django_db
 URL = reverse("accounts:notifications")
 
 
-def test_notify_creates_one_per_member_and_counts_unread(member, other_member):
-    assert (
-        notify(users=[member, other_member, member], kind="test", message="Hello", url="/x/") == 2
-    )
+def test_notify_creates_one_per_member_and_counts_unread(member, other_member, on_commit):
+    with on_commit():
+        count = notify(
+            users=[member, other_member, member], kind="test", message="Hello", url="/x/"
+        )
+        assert not Notification.objects.exists()  # delivered only once the transaction commits
+    assert count == 2
     member.refresh_from_db()
     assert member.unread_notifications == 1
     assert Notification.objects.filter(user=member, message="Hello", url="/x/").count() == 1
 
 
-def test_header_shows_unread_count_and_page_lists_them(member_client, member):
-    for i in range(3):
-        notify(users=[member], kind="test", message=f"Note {i}", url="/")
+def test_header_shows_unread_count_and_page_lists_them(member_client, member, on_commit):
+    with on_commit():
+        for i in range(3):
+            notify(users=[member], kind="test", message=f"Note {i}", url="/")
     html = member_client.get(URL).content.decode()
     assert "Note 0" in html and "Note 2" in html
     assert '<span class="count">3<' in html
 
 
-def test_mark_all_read(member_client, member):
-    notify(users=[member], kind="test", message="Read me")
+def test_mark_all_read(member_client, member, on_commit):
+    with on_commit():
+        notify(users=[member], kind="test", message="Read me")
     response = member_client.post(reverse("accounts:notifications-read"))
     assert response.status_code == 302
     member.refresh_from_db()
@@ -39,8 +44,10 @@ def test_mark_read_is_post_only(member_client):
     assert member_client.get(reverse("accounts:notifications-read")).status_code == 405
 
 
-def test_members_see_only_their_own_notifications(member_client, member, other_member):
-    notify(users=[other_member], kind="test", message="Bob's private news")
+def test_members_see_only_their_own_notifications(member_client, member, other_member, on_commit):
+    with on_commit():
+        notify(users=[other_member], kind="test", message="Bob's private news")
+    assert Notification.objects.filter(user=other_member).exists()
     assert "Bob&#x27;s private news" not in member_client.get(URL).content.decode()
     assert "Bob's private news" not in member_client.get(URL).content.decode()
 
@@ -51,17 +58,31 @@ def test_anonymous_is_sent_to_log_in(client):
     assert response["Location"].startswith(reverse("account_login"))
 
 
-def test_notifications_page_query_count(member_client, member, django_assert_num_queries):
-    notify(users=[member], kind="test", message="x")
-    for i in range(40):
-        notify(users=[member], kind="test", message=f"n{i}")
+def test_notifications_page_query_count(
+    member_client, member, django_assert_num_queries, on_commit
+):
+    with on_commit():
+        notify(users=[member], kind="test", message="x")
+        for i in range(40):
+            notify(users=[member], kind="test", message=f"n{i}")
     # session, user, my groups (moderator link in the header), count, page of notifications
     with django_assert_num_queries(5):
         response = member_client.get(URL)
     assert response.content.decode().count('<li class="notification') == 41
 
 
-def test_message_is_escaped(member_client, member):
-    notify(users=[member], kind="test", message="<script>alert(1)</script>")
+def test_message_is_escaped(member_client, member, on_commit):
+    with on_commit():
+        notify(users=[member], kind="test", message="<script>alert(1)</script>")
     html = member_client.get(URL).content.decode()
     assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_nothing_is_delivered_when_the_write_rolls_back(member):
+    from django.db import transaction
+
+    with transaction.atomic():
+        notify(users=[member], kind="test", message="never")
+        transaction.set_rollback(True)
+    assert not Notification.objects.exists()

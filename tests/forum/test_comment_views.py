@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from forum.models import Comment, CommentRevision, CommentVote
 from forum.threads import MAX_DEPTH, TREES_PER_PAGE
+from tests.conftest import make_member
 
 from . import factories
 
@@ -274,7 +275,7 @@ def test_huge_thread_paginates_by_top_level_comment(client, post, member):
     first = client.get(post.get_absolute_url() + "?sort=old").content.decode()
     assert "tree number 0." in first
     assert f"tree number {TREES_PER_PAGE}." not in first
-    assert 'rel="next" href="?sort=old&amp;page=2"' in first
+    assert 'rel="next" href="?sort=old&amp;page=2#comments"' in first
     second = client.get(post.get_absolute_url() + "?sort=old&page=2").content.decode()
     assert f"tree number {TREES_PER_PAGE}." in second
     assert "tree number 0." not in second
@@ -350,3 +351,19 @@ def test_deleted_comment_cannot_be_edited(client, post, other_member):
     client.force_login(other_member)
     client.post(reverse("forum:comment-delete", args=[comment.pk]))
     assert client.get(reverse("forum:comment-edit", args=[comment.pk])).status_code == 403
+
+
+def test_vote_returns_to_the_same_page_and_order(client, post, member, other_member):
+    comment = factories.comment(post, other_member, "Vote me")
+    client.force_login(member)
+    html = client.get(post.get_absolute_url() + "?sort=old&page=1").content.decode()
+    assert (
+        f'name="next" value="{post.get_absolute_url()}?sort=old&amp;page=1#c{comment.pk}"' in html
+    )
+
+
+def test_comment_head_shows_the_username_so_names_cannot_impersonate(client, post, db):
+    impostor = make_member("bob2", display_name="Maya Patel")
+    factories.comment(post, impostor, "Official: delete your posts now")
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert "@bob2" in html

@@ -135,3 +135,11 @@ def test_post_list_escapes_titles_and_names(client, db):
     html = client.get(reverse("forum:home")).content.decode()
     assert "<script>x()" not in html
     assert "<b>Mallory</b>" not in html
+
+
+def test_a_sixth_promoted_post_still_appears_in_hot(client, member):
+    posts = [factories.post(member, title=f"Promoted number {i}") for i in range(6)]
+    Post.objects.filter(pk__in=[p.pk for p in posts]).update(is_promoted=True)
+    html = client.get(reverse("forum:home")).content.decode()
+    for i in range(6):
+        assert f"Promoted number {i}<" in html

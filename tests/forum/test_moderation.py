@@ -30,7 +30,9 @@ def comment(post, other_member):
 
 @pytest.fixture
 def reporters(db):
-    return [make_member(f"reporter{i}") for i in range(3)]
+    """Established members: new members' reports don't count toward hiding an item."""
+    joined = timezone.now() - timedelta(days=90)
+    return [make_member(f"reporter{i}", date_joined=joined) for i in range(3)]
 
 
 def report_url(kind, pk):
@@ -144,7 +146,7 @@ def test_queue_groups_reports_by_item_oldest_first(client, moderator, post, comm
     client.force_login(moderator)
     html = client.get(reverse("forum:report-queue")).content.decode()
     assert html.count('class="report-group"') == 2
-    assert html.index("comment #") < html.index("post &quot;")
+    assert html.index(f"comment #{comment.pk}") < html.index(f"post #{post.pk}")
     assert "2 reports" in html
     assert "Nasty" in html
     assert "@reporter0" in html  # moderators see who reported
@@ -176,14 +178,15 @@ def test_queue_query_count_is_constant(client, moderator, member, django_assert_
 
 
 def test_moderator_removes_comment_with_reason_replies_stay(
-    client, moderator, post, comment, member, reporters
+    client, moderator, post, comment, member, reporters, on_commit
 ):
     reply = factories.comment(post, member, "A reply that stays", parent=comment)
     moderation.report_create(reporter=reporters[0], target=comment, reason="abuse")
     client.force_login(moderator)
-    response = client.post(
-        moderate_url("comment", comment.pk), {"action": "remove", "reason": "Personal abuse"}
-    )
+    with on_commit():
+        response = client.post(
+            moderate_url("comment", comment.pk), {"action": "remove", "reason": "Personal abuse"}
+        )
     assert response.status_code == 302
     comment.refresh_from_db()
     assert (comment.state, comment.removed_reason) == ("removed", "Personal abuse")
@@ -445,8 +448,69 @@ def test_my_moderation_page_needs_login(client, db):
 
 
 def test_removed_post_disappears_from_lists_and_shows_placeholder(client, moderator, post):
+    old_url = post.get_absolute_url()
     moderation.content_remove(moderator=moderator, target=post, reason="Spam")
     assert post.title not in client.get(reverse("forum:home")).content.decode()
+    # The old URL (with the title in it) now redirects to one without it.
+    response = client.get(old_url)
+    assert response.status_code == 301
+    post.refresh_from_db()
+    assert response["Location"] == post.get_absolute_url() == f"/p/{post.pk}/removed/"
     html = client.get(post.get_absolute_url()).content.decode()
+    assert "Open the party" not in html
     assert "[removed by a moderator: Spam]" in html
     assert Post.objects.filter(pk=post.pk).exists()
+
+
+def test_new_members_reports_do_not_hide_an_item(comment, db):
+    for i in range(4):
+        moderation.report_create(reporter=make_member(f"fresh{i}"), target=comment, reason="spam")
+    comment.refresh_from_db()
+    assert comment.state == ContentState.VISIBLE
+    assert Report.objects.filter(status="open").count() == 4
+
+
+def test_restored_post_gets_its_title_slug_back(moderator, post):
+    moderation.content_remove(moderator=moderator, target=post, reason="Spam?")
+    moderation.content_restore(moderator=moderator, target=post, reason="Not spam")
+    post.refresh_from_db()
+    assert post.slug == "open-the-partys-books"
+
+
+def test_deleted_or_removed_items_cannot_be_reported_or_described(
+    client, member, moderator, comment, post
+):
+    moderation.content_remove(moderator=moderator, target=comment, reason="Abuse")
+    client.force_login(member)
+    assert client.get(report_url("comment", comment.pk)).status_code == 404
+    removed_post = factories.post(make_member("writer"), title="Secret title")
+    moderation.content_remove(moderator=moderator, target=removed_post, reason="Doxxing")
+    assert client.get(report_url("post", removed_post.pk)).status_code == 404
+    log = Client().get(reverse("forum:moderation-log")).content.decode()
+    assert "Secret title" not in log
+    assert f"post #{removed_post.pk}" in log
+
+
+def test_moderation_page_links_to_the_authors_account(client, moderator, comment, other_member):
+    client.force_login(moderator)
+    html = client.get(moderate_url("comment", comment.pk)).content.decode()
+    assert reverse("forum:moderate-member", args=[other_member.username]) in html
+
+
+def test_moderate_ignores_a_foreign_next(client, moderator, post):
+    client.force_login(moderator)
+    response = client.post(
+        moderate_url("post", post.pk),
+        {"action": "lock", "reason": "heated", "next": "https://evil.example/phish"},
+    )
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+
+
+def test_author_deleting_removed_comment_gets_the_right_message(
+    client, moderator, comment, other_member
+):
+    moderation.content_remove(moderator=moderator, target=comment, reason="Abuse")
+    client.force_login(other_member)
+    response = client.post(reverse("forum:comment-delete", args=[comment.pk]), follow=True)
+    assert "A moderator removed this comment" in response.content.decode()

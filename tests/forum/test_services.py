@@ -623,16 +623,19 @@ def test_concurrent_votes_replies_and_recommendations_keep_every_counter_exact()
     assert target.reply_count == 8 * 4
 
 
-def test_replies_notify_the_member_answered_but_not_oneself(post, member, other_member):
+def test_replies_notify_the_member_answered_but_not_oneself(post, member, other_member, on_commit):
     from accounts.models import Notification
 
-    top = comment_create(post=post, author=other_member, body="To the post")
+    with on_commit():
+        top = comment_create(post=post, author=other_member, body="To the post")
     assert Notification.objects.get(user=member, kind="reply").url == top.get_absolute_url()
-    answer = comment_create(post=post, author=member, body="Back to you", parent=top)
+    with on_commit():
+        answer = comment_create(post=post, author=member, body="Back to you", parent=top)
     note = Notification.objects.get(user=other_member, kind="reply")
     assert note.url == answer.get_absolute_url()
     assert "replied to your comment" in note.message
-    comment_create(post=post, author=member, body="Talking to myself", parent=answer)
+    with on_commit():
+        comment_create(post=post, author=member, body="Talking to myself", parent=answer)
     assert Notification.objects.filter(user=member, kind="reply").count() == 1
     member.refresh_from_db()
     assert member.unread_notifications == 1
