@@ -185,6 +185,10 @@ class Campaign(models.Model):
     def is_visible(self) -> bool:
         return self.state == ContentState.VISIBLE
 
+    def is_visible_to(self, user) -> bool:
+        """forum.moderation asks this before showing a report form: drafts stay hidden."""
+        return not self.is_draft or self.is_organiser(user)
+
     # State ---------------------------------------------------------------------------------------
 
     @property

@@ -122,6 +122,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if request.user.is_authenticated:
         my_support = Support.objects.filter(campaign=campaign, user=request.user).first()
     user = request.user
+    is_moderator = user.is_authenticated and user.is_moderator  # cached: the header asks too
     context = {
         "campaign": campaign,
         "organisers": organisers,
@@ -133,6 +134,13 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "close": campaign.can_close(user),
             "archive": campaign.can_archive(user),
             "reopen": campaign.can_reopen(user),
+            # Moderators read what they review; organisers see their own campaign.
+            "see_content": campaign.is_visible or campaign.is_organiser(user) or is_moderator,
+            "report": user.is_authenticated
+            and not campaign.is_draft
+            and campaign.is_visible
+            and not campaign.is_organiser(user),
+            "moderate": is_moderator and not campaign.is_draft,
         },
         "supporters": list(supporters),
         "updates": updates[:UPDATES_ON_PAGE],
