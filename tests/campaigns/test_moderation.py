@@ -1,7 +1,10 @@
 """Campaigns go through the forum's moderation tools: reports, hiding, removal, restoring."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.models import Campaign
 from forum.models import ModerationAction, Report
@@ -30,7 +33,8 @@ def test_member_reports_a_campaign_from_its_page(member_client, campaign):
 def test_enough_reports_hide_a_campaign_from_lists_and_support(client, campaign, settings):
     settings.FORUM_REPORTS_TO_HIDE = 2
     for name in ("r1", "r2"):
-        client.force_login(make_member(name))
+        # Only established members' reports hide things (new accounts could be sock puppets).
+        client.force_login(make_member(name, date_joined=timezone.now() - timedelta(days=30)))
         client.post(report_url(campaign), {"reason": "abuse"})
     campaign.refresh_from_db()
     assert campaign.state == "hidden"

@@ -106,13 +106,16 @@ def test_empty_update_is_refused(client, campaign, owner):
 # Closing, archiving, reopening -------------------------------------------------------------------
 
 
-def test_organiser_closes_with_a_story(client, campaign, owner, supporter):
+def test_organiser_closes_with_a_story(
+    client, campaign, owner, supporter, django_capture_on_commit_callbacks
+):
     client.force_login(owner)
     html = client.get(url("close", campaign)).content.decode()
     assert 'value="withdrawn"' in html
-    response = client.post(
-        url("close", campaign), {"outcome": "won", "story": "The NEC **agreed** to publish."}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("close", campaign), {"outcome": "won", "story": "The NEC **agreed** to publish."}
+        )
     assert response.status_code == 302
     campaign.refresh_from_db()
     assert (campaign.status, campaign.outcome) == ("closed", "won")
@@ -200,10 +203,13 @@ def test_co_organiser_sees_organisers_but_cannot_add(client, campaign, co_organi
     assert not campaign.organisers.filter(user=member).exists()
 
 
-def test_owner_removes_a_co_organiser(client, campaign, owner, co_organiser):
+def test_owner_removes_a_co_organiser(
+    client, campaign, owner, co_organiser, django_capture_on_commit_callbacks
+):
     cora = campaign.organisers.get(user=co_organiser)
     client.force_login(owner)
-    assert client.post(url("organiser-remove", campaign, cora.pk)).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url("organiser-remove", campaign, cora.pk)).status_code == 302
     assert not Organiser.objects.filter(pk=cora.pk).exists()
     assert Notification.objects.filter(user=co_organiser, message__contains="no longer").exists()
 

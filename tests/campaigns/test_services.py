@@ -129,8 +129,11 @@ def test_changing_the_ask_after_people_signed_needs_a_note(campaign, owner, supp
     assert campaign.ask == "Publish the full audited accounts to members every year."
 
 
-def test_title_and_goal_changes_need_no_note_even_with_supporters(campaign, owner, supporter):
-    edit(campaign, owner, title="Open the books", goal=1000)
+def test_title_and_goal_changes_need_no_note_even_with_supporters(
+    campaign, owner, supporter, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        edit(campaign, owner, title="Open the books", goal=1000)
     assert not CampaignChange.objects.exists()
     assert not Notification.objects.filter(user=supporter).exists()
 
@@ -236,9 +239,12 @@ def test_members_and_moderators_cannot_close(campaign, member, moderator):
             services.campaign_close(campaign=campaign, by=user, outcome="won", story="x")
 
 
-def test_moderator_reopens_a_closed_or_archived_campaign(campaign, owner, moderator):
+def test_moderator_reopens_a_closed_or_archived_campaign(
+    campaign, owner, moderator, django_capture_on_commit_callbacks
+):
     services.campaign_close(campaign=campaign, by=owner, outcome="withdrawn", story="Oops.")
-    reopened = services.campaign_reopen(campaign=campaign, by=moderator)
+    with django_capture_on_commit_callbacks(execute=True):
+        reopened = services.campaign_reopen(campaign=campaign, by=moderator)
     assert (reopened.status, reopened.outcome, reopened.closed_at) == ("published", "", None)
     assert Notification.objects.filter(user=owner, kind="campaign_reopened").exists()
     services.campaign_close(campaign=campaign, by=owner, outcome="won", story="Won.")
@@ -257,8 +263,11 @@ def test_organisers_cannot_reopen_and_open_campaigns_are_not_reopened(campaign, 
 # Organisers --------------------------------------------------------------------------------------
 
 
-def test_owner_adds_a_co_organiser_who_is_told(campaign, owner, member):
-    services.organiser_add(campaign=campaign, by=owner, user=member)
+def test_owner_adds_a_co_organiser_who_is_told(
+    campaign, owner, member, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.organiser_add(campaign=campaign, by=owner, user=member)
     assert campaign.organisers.get(user=member).role == "organiser"
     assert Notification.objects.filter(user=member, kind="campaign_organiser").exists()
     with pytest.raises(ActionRefused, match="already an organiser"):
