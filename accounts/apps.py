@@ -1,9 +1,23 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
+
+    def ready(self) -> None:
+        from .permissions import register_moderator_permissions, sync_after_migrate
+
+        # Moderators view members and suspend/ban them through the admin's actions; they never
+        # change a member's account (email, password, groups).
+        register_moderator_permissions(
+            "accounts", ["accounts.view_user", "accounts.moderate_member"]
+        )
+        # One receiver, in accounts' turn: it sets the group to every app's registered list at once.
+        post_migrate.connect(
+            sync_after_migrate, sender=self, dispatch_uid="accounts.sync_moderator_permissions"
+        )
 
     def build_demo(self, stdout) -> None:
         from django.db import transaction

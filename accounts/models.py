@@ -28,6 +28,10 @@ class User(AbstractUser):
 
     # AbstractUser's first_name/last_name are never asked for: we collect the minimum.
 
+    class Meta(AbstractUser.Meta):
+        # Held by the Moderators group (accounts.permissions): the admin's suspend/ban actions.
+        permissions = [("moderate_member", "Can suspend and ban members")]
+
     def __str__(self) -> str:
         return self.username
 

@@ -1,9 +1,28 @@
 from django.apps import AppConfig
 
+# What the Moderators group may do in the forum's admin. Every change to content goes through the
+# admin actions, which call forum.moderation (logged, member told): "change" is what those actions
+# require; the change forms themselves are read-only.
+MODERATOR_PERMISSIONS = [
+    "forum.view_post",
+    "forum.change_post",
+    "forum.view_comment",
+    "forum.change_comment",
+    "forum.view_section",
+    "forum.view_report",
+    "forum.change_report",
+    "forum.view_moderationaction",
+]
+
 
 class ForumConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "forum"
+
+    def ready(self) -> None:
+        from accounts.permissions import register_moderator_permissions
+
+        register_moderator_permissions(self.label, MODERATOR_PERMISSIONS)
 
     def build_demo(self, stdout) -> None:
         from .demo import build_demo
