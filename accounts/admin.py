@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
 
 from .models import Affiliation, User
 
@@ -10,13 +11,85 @@ class AffiliationInline(admin.TabularInline):
     readonly_fields = ["consented_at"]
 
 
+class SuspendedFilter(admin.SimpleListFilter):
+    title = "suspension"
+    parameter_name = "suspended"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Suspended now"), ("no", "Not suspended")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "yes":
+            return queryset.filter(suspended_until__gt=now)
+        if self.value() == "no":
+            return queryset.exclude(suspended_until__gt=now)
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "display_name", "email", "is_active", "is_staff", "date_joined"]
+    """Members. Only superusers change accounts; moderators (view_user) see them read-only and act
+    through the suspend/ban actions, which forum.admin adds (they call forum.moderation, and accounts
+    doesn't import forum)."""
+
+    list_display = [
+        "username",
+        "display_name",
+        "email",
+        "is_active",
+        "suspended_until",
+        "is_staff",
+        "date_joined",
+    ]
+    list_filter = [
+        "is_active",
+        SuspendedFilter,
+        "is_staff",
+        "is_superuser",
+        "groups",
+        "date_joined",
+    ]
     search_fields = ["username", "display_name", "email"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         ("Profile", {"fields": ("display_name", "bio", "privacy_accepted_at")}),
+        ("Moderation", {"fields": ("suspended_until", "suspension_reason")}),
     )
-    readonly_fields = ["privacy_accepted_at", "last_login", "date_joined"]
+    # Suspensions change only through the logged actions, even for superusers.
+    readonly_fields = [
+        "privacy_accepted_at",
+        "last_login",
+        "date_joined",
+        "suspended_until",
+        "suspension_reason",
+    ]
     inlines = [AffiliationInline]
+
+    # A staff member holding change_user is still refused: emails, passwords, groups and staff
+    # flags are for superusers only. Without change permission Django shows the read-only view,
+    # and refuses the change form's POST and the password page with 403.
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def has_moderate_member_permission(self, request) -> bool:
+        """What the suspend/ban admin actions require (@admin.action(permissions=[...]))."""
+        return request.user.has_perm(f"{self.opts.app_label}.moderate_member")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        # The password hash widget links to a page they can't open; per-user permissions are noise.
+        hidden = {"password", "user_permissions"}
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            for name, options in fieldsets
+            if any(f not in hidden for f in options["fields"])
+        ]
