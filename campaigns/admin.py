@@ -1,0 +1,94 @@
+from django.contrib import admin
+
+from .models import Campaign, CampaignUpdate, Organiser, SupporterExport
+
+
+class OrganiserInline(admin.TabularInline):
+    model = Organiser
+    fk_name = "campaign"
+    extra = 0
+    fields = ["user", "role", "added_at", "added_by"]
+    readonly_fields = ["added_at", "added_by"]
+    raw_id_fields = ["user"]
+
+
+class UpdateInline(admin.TabularInline):
+    model = CampaignUpdate
+    extra = 0
+    fields = ["title", "author", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ExportInline(admin.TabularInline):
+    """Who took supporters' data, when: an audit trail, never edited."""
+
+    model = SupporterExport
+    extra = 0
+    fields = ["by", "created_at", "row_count"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    """Supporters are deliberately not browsable here: who supports what is special-category
+    data, and organisers see only the counts and the contactable export."""
+
+    list_display = [
+        "title",
+        "status",
+        "outcome",
+        "state",
+        "section",
+        "support_count",
+        "goal",
+        "published_at",
+    ]
+    list_filter = ["status", "outcome", "state", "section"]
+    search_fields = ["title", "slug"]
+    list_select_related = ["section"]
+    # The lifecycle and moderation state change only through the site (services and the
+    # moderation tools), which tell supporters and log what moderators do.
+    readonly_fields = [
+        "status",
+        "outcome",
+        "closing_story",
+        "state",
+        "removed_reason",
+        "slug",
+        "support_count",
+        "discussion",
+        "created_by",
+        "created_at",
+        "published_at",
+        "edited_at",
+        "closed_at",
+    ]
+    fields = [
+        "title",
+        "summary",
+        "target",
+        "ask",
+        "body",
+        "image",
+        "image_alt",
+        "goal",
+        "deadline",
+        "section",
+        *readonly_fields,
+    ]
+    inlines = [OrganiserInline, UpdateInline, ExportInline]
+    date_hierarchy = "published_at"
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A campaign keeps its row (and its supporters' choices) like posts do; moderators
+        # remove one with a reason through the moderation tools.
+        return False

@@ -1,0 +1,25 @@
+import pytest
+from django.urls import reverse
+
+from campaigns.models import Campaign
+
+pytestmark = pytest.mark.django_db
+
+
+def test_admin_lists_and_shows_a_campaign_without_its_supporters(admin_client, campaign, supporter):
+    changelist = admin_client.get(reverse("admin:campaigns_campaign_changelist"))
+    assert changelist.status_code == 200
+    assert "Take back control of party finances" in changelist.content.decode()
+    change = admin_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
+    html = change.content.decode()
+    assert change.status_code == 200
+    assert "sam@example.org" not in html and "Sam Supporter" not in html
+
+
+def test_admin_cannot_delete_a_campaign_or_change_its_state(admin_client, campaign):
+    url = reverse("admin:campaigns_campaign_delete", args=[campaign.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    change = admin_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
+    html = change.content.decode()
+    assert 'name="status"' not in html and 'name="state"' not in html
+    assert Campaign.objects.filter(pk=campaign.pk).exists()
