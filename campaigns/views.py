@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import Case, F, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -37,7 +37,8 @@ SHOWS = {"open": "Open", "won": "Won", "lost": "Lost"}
 SORTS = {
     "support": ("Most support", ("-support_count", "-published_at", "-pk")),
     "new": ("Newest", ("-published_at", "-pk")),
-    "closing": ("Closing soon", (F("deadline").asc(nulls_last=True), "-support_count", "-pk")),
+    # Upcoming deadlines first, soonest first; then the rest (no deadline, or one passed).
+    "closing": ("Closing soon", ("past_or_none", "upcoming_deadline", "-support_count", "-pk")),
 }
 
 
@@ -68,7 +69,16 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     sections = list(Section.objects.all())
     section = next((s for s in sections if s.slug == request.GET.get("section")), None)
     if show == "open":
-        campaigns = Campaign.objects.listed().open().order_by(*SORTS[sort][1])
+        today = timezone.localdate()
+        campaigns = (
+            Campaign.objects.listed()
+            .open()
+            .annotate(
+                past_or_none=Case(When(deadline__gte=today, then=0), default=1),
+                upcoming_deadline=Case(When(deadline__gte=today, then=F("deadline"))),
+            )
+        )
+        campaigns = campaigns.order_by(*SORTS[sort][1])
     else:
         campaigns = Campaign.objects.listed().filter(status="closed", outcome=show)
         campaigns = campaigns.order_by("-closed_at", "-pk")

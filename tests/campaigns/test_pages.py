@@ -37,21 +37,20 @@ def support_many(campaign, n: int, prefix: str, **choices) -> list:
 
 def test_list_orders_open_campaigns_by_support_newest_and_closing_soon(client, owner, member):
     today = timezone.localdate()
-    quiet = factories.campaign(owner, title="Quiet", deadline=today + timedelta(days=30))
+    factories.campaign(owner, title="Quiet", deadline=today + timedelta(days=30))
     popular = factories.campaign(owner, title="Popular", deadline=today + timedelta(days=3))
     undated = factories.campaign(owner, title="Undated")
+    overdue = factories.campaign(owner, title="Overdue", deadline=today + timedelta(days=1))
+    Campaign.objects.filter(pk=overdue.pk).update(deadline=today - timedelta(days=10))
     support_many(popular, 3, "p")
     factories.support(undated, member)
-    assert titles(client.get(LIST).content.decode()) == ["Popular", "Undated", "Quiet"]
-    assert titles(client.get(LIST + "?sort=new").content.decode()) == [
-        "Undated",
-        "Popular",
-        "Quiet",
-    ]
-    # Soonest deadline first; campaigns without one last.
-    closing = client.get(LIST + "?sort=closing").content.decode()
-    assert titles(closing) == ["Popular", "Quiet", "Undated"]
-    assert quiet.pk  # listed above by title
+    by_support = titles(client.get(LIST).content.decode())
+    assert by_support == ["Popular", "Undated", "Overdue", "Quiet"]
+    newest = titles(client.get(LIST + "?sort=new").content.decode())
+    assert newest == ["Overdue", "Undated", "Popular", "Quiet"]
+    # Upcoming deadlines first, soonest first; then the rest (none, or passed) by support.
+    closing = titles(client.get(LIST + "?sort=closing").content.decode())
+    assert closing == ["Popular", "Quiet", "Undated", "Overdue"]
 
 
 def test_won_and_lost_tabs_and_what_is_never_listed(client, owner):
