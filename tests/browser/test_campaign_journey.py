@@ -6,6 +6,7 @@ import re
 from io import BytesIO, StringIO
 
 import pytest
+from django.db import connections
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -16,6 +17,30 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_test_data(django_db_setup) -> dict:
+    # Session scope: taken before the (session) browser starts, while it is still there.
+    return {
+        alias: getattr(connections[alias], "_test_serialized_contents", None)
+        for alias in connections
+    }
+
+
+@pytest.fixture(autouse=True)
+def _keep_serialized_test_data(_serialized_test_data):
+    """Give later serialized_rollback tests their migration data (sections...) back.
+
+    Once Playwright's sync API runs, an event loop counts as running on the main thread and
+    Django's connection handler hands out a new connection object there, which lacks the
+    serialized test data pytest-django stored on the original: the next transactional test
+    would then start from an empty database. (The shared fix belongs in tests/browser/conftest.py.)
+    """
+    yield
+    for alias, contents in _serialized_test_data.items():
+        if contents is not None and not hasattr(connections[alias], "_test_serialized_contents"):
+            connections[alias]._test_serialized_contents = contents
 
 
 def log_in(page, username):
