@@ -181,6 +181,8 @@ def reports_dismiss(*, moderator: User, target: models.Model, reason: str) -> in
     target = _lock(target)
     if target.state == ContentState.HIDDEN:
         return content_restore(moderator=moderator, target=target, reason=reason)
+    if not _open_reports(target).exists():
+        raise ActionRefused("It has no open reports.")
     closed = _close_reports(target, moderator=moderator, outcome=Report.Outcome.KEPT)
     log_action(
         moderator=moderator,

@@ -514,3 +514,9 @@ def test_author_deleting_removed_comment_gets_the_right_message(
     client.force_login(other_member)
     response = client.post(reverse("forum:comment-delete", args=[comment.pk]), follow=True)
     assert "A moderator removed this comment" in response.content.decode()
+
+
+def test_dismissing_without_open_reports_is_refused(moderator, comment):
+    with pytest.raises(ActionRefused, match="no open reports"):
+        moderation.reports_dismiss(moderator=moderator, target=comment, reason="Nothing to see")
+    assert not ModerationAction.objects.exists()
