@@ -20,25 +20,22 @@ pytestmark = [
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _serialized_test_data(django_db_setup) -> dict:
-    # Session scope: taken before the (session) browser starts, while it is still there.
-    return {
+def _keep_serialized_test_data(request, django_db_setup):
+    """Keep serialized_rollback working once the browser runs.
+
+    When Playwright's sync API starts, an event loop counts as running on the main thread and
+    Django's connection handler hands out a new connection object there, without the serialized
+    test data pytest-django stored on the original. serialized_rollback tests (this one, and the
+    forum journey after it) would then start from an empty database: no sections. So: take the
+    data before the browser starts and give it to the new connection. Session scope, so it runs
+    before each test's database set-up. (The shared fix belongs in tests/browser/conftest.py.)
+    """
+    saved = {
         alias: getattr(connections[alias], "_test_serialized_contents", None)
         for alias in connections
     }
-
-
-@pytest.fixture(autouse=True)
-def _keep_serialized_test_data(_serialized_test_data):
-    """Give later serialized_rollback tests their migration data (sections...) back.
-
-    Once Playwright's sync API runs, an event loop counts as running on the main thread and
-    Django's connection handler hands out a new connection object there, which lacks the
-    serialized test data pytest-django stored on the original: the next transactional test
-    would then start from an empty database. (The shared fix belongs in tests/browser/conftest.py.)
-    """
-    yield
-    for alias, contents in _serialized_test_data.items():
+    request.getfixturevalue("browser")
+    for alias, contents in saved.items():
         if contents is not None and not hasattr(connections[alias], "_test_serialized_contents"):
             connections[alias]._test_serialized_contents = contents
 
