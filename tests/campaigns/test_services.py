@@ -122,6 +122,16 @@ def test_non_organiser_cannot_edit(campaign, member, moderator):
     assert campaign.title == "Take back control of party finances"
 
 
+def test_suspended_organiser_cannot_edit_publish_or_post_updates(campaign, draft, owner):
+    suspend(owner)
+    with pytest.raises(ActionRefused, match="suspended"):
+        edit(campaign, owner, title="While suspended")
+    with pytest.raises(ActionRefused, match="suspended"):
+        services.campaign_publish(campaign=draft, by=owner)
+    with pytest.raises(ActionRefused, match="suspended"):
+        services.update_create(campaign=campaign, author=owner, title="Hi", body="x")
+
+
 def test_changing_the_ask_after_people_signed_needs_a_note(campaign, owner, supporter):
     with pytest.raises(ChangeNoteRequired, match="short note"):
         edit(campaign, owner, ask="Something else entirely.")
