@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from forum.admin import ModeratedContentAdmin, ReportedFilter
+
 from .models import Campaign, CampaignUpdate, Organiser, SupporterExport
 
 
@@ -38,7 +40,7 @@ class ExportInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ModeratedContentAdmin):
     """Supporters are deliberately not browsable here: who supports what is special-category
     data, and organisers see only the counts and the contactable export."""
 
@@ -50,9 +52,13 @@ class CampaignAdmin(admin.ModelAdmin):
         "section",
         "support_count",
         "goal",
+        "reports",
         "published_at",
     ]
-    list_filter = ["status", "outcome", "state", "section"]
+    # Moderators remove, restore and dismiss reports from the list (forum's moderation actions);
+    # the change page is read-only for everyone, like posts'.
+    list_filter = ["status", "outcome", "state", "section", ReportedFilter, "published_at"]
+    changelist_defer = ("body", "body_html")
     search_fields = ["title", "slug"]
     list_select_related = ["section"]
     # The lifecycle and moderation state change only through the site (services and the
@@ -71,6 +77,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "published_at",
         "edited_at",
         "closed_at",
+        *ModeratedContentAdmin.moderation_readonly_fields,
     ]
     fields = [
         "title",

@@ -65,6 +65,8 @@ MODERATOR_PERMISSIONS = {
     "forum.view_report",
     "forum.change_report",
     "forum.view_moderationaction",
+    "campaigns.view_campaign",
+    "campaigns.change_campaign",
 }
 
 

@@ -28,16 +28,30 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
     if not os.path.exists(CHROMIUM):
         message = f"no Chromium at {CHROMIUM}: run `make browser` (Debian's chromium package)"
         if os.environ.get("REQUIRE_BROWSER"):
             pytest.fail(message)
         pytest.skip(message)
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Once Playwright's sync API starts, an event loop counts as running on the main thread and
+    # Django hands out new connection objects there, without the serialized test data
+    # pytest-django stored on the originals: serialized_rollback tests would then start from an
+    # empty database (no sections, no Moderators group). Carry the data across.
+    saved = {
+        alias: getattr(connections[alias], "_test_serialized_contents", None)
+        for alias in connections
+    }
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for alias, contents in saved.items():
+            if contents is not None and not hasattr(
+                connections[alias], "_test_serialized_contents"
+            ):
+                connections[alias]._test_serialized_contents = contents
         yield chromium
         chromium.close()
 

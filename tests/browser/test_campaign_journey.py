@@ -6,7 +6,6 @@ import re
 from io import BytesIO, StringIO
 
 import pytest
-from django.db import connections
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -17,27 +16,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _keep_serialized_test_data(request, django_db_setup):
-    """Keep serialized_rollback working once the browser runs.
-
-    When Playwright's sync API starts, an event loop counts as running on the main thread and
-    Django's connection handler hands out a new connection object there, without the serialized
-    test data pytest-django stored on the original. serialized_rollback tests (this one, and the
-    forum journey after it) would then start from an empty database: no sections. So: take the
-    data before the browser starts and give it to the new connection. Session scope, so it runs
-    before each test's database set-up. (The shared fix belongs in tests/browser/conftest.py.)
-    """
-    saved = {
-        alias: getattr(connections[alias], "_test_serialized_contents", None)
-        for alias in connections
-    }
-    request.getfixturevalue("browser")
-    for alias, contents in saved.items():
-        if contents is not None and not hasattr(connections[alias], "_test_serialized_contents"):
-            connections[alias]._test_serialized_contents = contents
 
 
 def log_in(page, username):

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from campaigns.models import Campaign
+from forum.models import ContentState, ModerationAction
 
 pytestmark = pytest.mark.django_db
 
@@ -23,3 +24,32 @@ def test_admin_cannot_delete_a_campaign_or_change_its_state(admin_client, campai
     html = change.content.decode()
     assert 'name="status"' not in html and 'name="state"' not in html
     assert Campaign.objects.filter(pk=campaign.pk).exists()
+
+
+def test_moderator_removes_a_campaign_from_the_admin_with_a_reason(client, moderator, campaign):
+    client.force_login(moderator)
+    changelist = reverse("admin:campaigns_campaign_changelist")
+    assert client.get(changelist).status_code == 200
+    response = client.post(
+        changelist,
+        {
+            "action": "remove_with_reason",
+            "_selected_action": [campaign.pk],
+            "apply": "yes",
+            "reason": "Misleading claims about a named member",
+        },
+    )
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.state, campaign.removed_reason) == (
+        ContentState.REMOVED,
+        "Misleading claims about a named member",
+    )
+    entry = ModerationAction.objects.get(action="remove")
+    assert (entry.moderator, entry.target) == (moderator, campaign)
+
+
+def test_member_cannot_open_the_campaign_admin(client, member, campaign):
+    client.force_login(member)
+    response = client.get(reverse("admin:campaigns_campaign_changelist"))
+    assert response.status_code == 302
