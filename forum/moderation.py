@@ -355,37 +355,28 @@ def member_unsuspend(*, moderator: User, member: User, reason: str) -> User:
     return member
 
 
-@transaction.atomic
 def member_ban(*, moderator: User, member: User, reason: str) -> User:
     """A ban closes the account to log-in (is_active off); existing sessions stop working."""
-    reason = _require_reason(reason)
-    member = _lock_member_for(moderator, member)
-    if not member.is_active:
-        raise ActionRefused("This member is already banned.")
-    member.is_active = False
-    member.save(update_fields=["is_active"])
-    log_action(
-        moderator=moderator,
-        action=Action.BAN,
-        target_user=member,
-        public=False,
-        reason=reason,
-        label=f"@{member.username}",
-    )
-    return member
+    return _set_banned(moderator=moderator, member=member, reason=reason, banned=True)
+
+
+def member_unban(*, moderator: User, member: User, reason: str) -> User:
+    return _set_banned(moderator=moderator, member=member, reason=reason, banned=False)
 
 
 @transaction.atomic
-def member_unban(*, moderator: User, member: User, reason: str) -> User:
+def _set_banned(*, moderator: User, member: User, reason: str, banned: bool) -> User:
     reason = _require_reason(reason)
     member = _lock_member_for(moderator, member)
-    if member.is_active:
-        raise ActionRefused("This member is not banned.")
-    member.is_active = True
+    if member.is_active != banned:
+        raise ActionRefused(
+            "This member is already banned." if banned else "This member is not banned."
+        )
+    member.is_active = not banned
     member.save(update_fields=["is_active"])
     log_action(
         moderator=moderator,
-        action=Action.UNBAN,
+        action=Action.BAN if banned else Action.UNBAN,
         target_user=member,
         public=False,
         reason=reason,
