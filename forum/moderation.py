@@ -61,6 +61,15 @@ def _target_url(target: models.Model) -> str:
     return target.get_absolute_url()
 
 
+def _after_moderation(target: models.Model, *, moderator: User | None, reason: str) -> None:
+    """Let the target's app follow a change of moderation state (its `state` is already the new
+    one): a campaign, say, takes its discussion post down with it. The hook is optional:
+    `after_moderation(*, moderator, reason)` on the model."""
+    hook = getattr(target, "after_moderation", None)
+    if hook is not None:
+        hook(moderator=moderator, reason=reason)
+
+
 def log_action(
     *,
     moderator: User | None,
@@ -163,6 +172,7 @@ def report_create(*, reporter: User, target: models.Model, reason: str, detail: 
     if reporters >= settings.FORUM_REPORTS_TO_HIDE and target.state == ContentState.VISIBLE:
         target.state = ContentState.HIDDEN
         target.save(update_fields=["state"])
+        _after_moderation(target, moderator=None, reason="Hidden after reports.")
         log_action(
             moderator=None,
             action=Action.HIDE,
@@ -210,6 +220,7 @@ def content_remove(*, moderator: User, target: models.Model, reason: str) -> int
         raise ActionRefused("Its author already deleted it.")
     target.state, target.removed_reason = ContentState.REMOVED, reason
     target.save(update_fields=["state", "removed_reason"])
+    _after_moderation(target, moderator=moderator, reason=reason)
     log_action(
         moderator=moderator,
         action=Action.REMOVE,
@@ -230,6 +241,7 @@ def content_restore(*, moderator: User, target: models.Model, reason: str) -> in
         raise ActionRefused("Only removed or hidden content can be restored.")
     target.state, target.removed_reason = ContentState.VISIBLE, ""
     target.save(update_fields=["state", "removed_reason"])
+    _after_moderation(target, moderator=moderator, reason=reason)
     log_action(
         moderator=moderator,
         action=Action.RESTORE,
