@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -72,8 +72,18 @@ class MemberModerationForm(forms.Form):
             ("unban", "Lift the ban"),
         ]
     )
+    until_date = forms.DateField(
+        required=False,
+        label="Suspend until",
+        help_text="They can post again from the start of this day.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     days = forms.IntegerField(
-        min_value=1, max_value=3650, required=False, label="Suspend for (days)", initial=7
+        min_value=1,
+        max_value=3650,
+        required=False,
+        label="…or suspend for (days)",
+        help_text="Used when no date is given.",
     )
     reason = forms.CharField(
         max_length=300,
@@ -83,13 +93,16 @@ class MemberModerationForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if (
-            cleaned.get("action") == "suspend"
-            and not cleaned.get("days")
-            and "days" not in self.errors
-        ):
-            self.add_error("days", "How many days?")
+        if cleaned.get("action") != "suspend" or self.errors.keys() & {"days", "until_date"}:
+            return cleaned
+        until_date = cleaned.get("until_date")
+        if until_date is None and not cleaned.get("days"):
+            self.add_error("until_date", "Choose the day the suspension ends, or a number of days.")
+        elif until_date is not None and until_date <= timezone.localdate():
+            self.add_error("until_date", "Choose a day after today.")
         return cleaned
 
-    def until(self):
+    def until(self) -> datetime:
+        if until_date := self.cleaned_data.get("until_date"):
+            return timezone.make_aware(datetime.combine(until_date, time.min))
         return timezone.now() + timedelta(days=self.cleaned_data["days"])
