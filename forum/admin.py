@@ -459,6 +459,31 @@ class ReportKindFilter(admin.SimpleListFilter):
         return queryset.filter(content_type=ContentType.objects.get_for_model(model))
 
 
+class ReportStatusFilter(admin.SimpleListFilter):
+    """Open reports unless asked otherwise: the admin's report list is the moderators' queue."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("resolved", "Resolved"), ("all", "All")]
+
+    def choices(self, changelist):
+        current = self.value() or "open"
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or "open"
+        if value == "all":
+            return queryset
+        return queryset.filter(status=value if value in Report.Status.values else "open")
+
+
 @admin.register(Report)
 class ReportAdmin(ReadOnlyChangeForm, admin.ModelAdmin):
     list_display = [
@@ -471,10 +496,9 @@ class ReportAdmin(ReadOnlyChangeForm, admin.ModelAdmin):
         "outcome",
         "resolved_by",
     ]
-    list_filter = ["status", ReportKindFilter, "reason", "outcome", "created_at"]
+    list_filter = [ReportStatusFilter, ReportKindFilter, "reason", "outcome", "created_at"]
     search_fields = ["detail", "reporter__username"]
     list_select_related = ["reporter", "resolved_by", "content_type"]
-    ordering = ["-created_at", "-pk"]
     date_hierarchy = "created_at"
     actions = [resolve_remove, resolve_dismiss]
     readonly_fields = ["reported_item"]
@@ -490,11 +514,25 @@ class ReportAdmin(ReadOnlyChangeForm, admin.ModelAdmin):
         "created_at",
     ]
 
+    def get_ordering(self, request):
+        # The queue: grouped by item, the item reported longest ago first, each group oldest first.
+        return ["item_first_reported", "content_type_id", "object_id", "created_at", "pk"]
+
     def get_queryset(self, request):
         # The reported items, one query per kind, with the rows their labels need.
+        first_of_item = (
+            Report.objects.filter(
+                content_type=OuterRef("content_type"),
+                object_id=OuterRef("object_id"),
+                status=OuterRef("status"),
+            )
+            .order_by("created_at")
+            .values("created_at")[:1]
+        )
+        # Not super(): ModelAdmin orders before we can annotate what we order by.
         return (
-            super()
-            .get_queryset(request)
+            Report.objects.annotate(item_first_reported=Subquery(first_of_item))
+            .order_by(*self.get_ordering(request))
             .prefetch_related(
                 GenericPrefetch(
                     "target",

@@ -510,3 +510,36 @@ def test_changelists_hold_a_constant_query_count(
     with django_assert_num_queries(queries):
         response = moderator_client.get(url)
     assert len(response.context["cl"].result_list) >= 30
+
+
+def test_admin_report_queue_shows_open_reports_grouped_by_item_oldest_first(
+    moderator_client, member, other_member
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from forum import moderation
+    from forum.models import Report
+    from tests.conftest import make_member
+
+    joined = timezone.now() - timedelta(days=60)
+    reporters = [make_member(f"rep{i}", date_joined=joined) for i in range(3)]
+    post = factories.post(member, title="Item A")
+    root = factories.comment(post, other_member, "Item B")
+    first = moderation.report_create(reporter=reporters[0], target=post, reason="spam")
+    second = moderation.report_create(reporter=reporters[1], target=root, reason="abuse")
+    third = moderation.report_create(reporter=reporters[2], target=post, reason="other", detail="x")
+    resolved = moderation.report_create(reporter=reporters[2], target=root, reason="spam")
+    base = timezone.now() - timedelta(hours=5)
+    for offset, report in enumerate([first, second, third, resolved]):
+        Report.objects.filter(pk=report.pk).update(created_at=base + timedelta(hours=offset))
+    Report.objects.filter(pk=resolved.pk).update(status="resolved", outcome="kept")
+
+    response = moderator_client.get(reverse("admin:forum_report_changelist"))
+    assert response.status_code == 200
+    shown = [r.pk for r in response.context["cl"].result_list]
+    # Item A (first reported 5 hours ago) with both its reports, then item B; nothing resolved.
+    assert shown == [first.pk, third.pk, second.pk]
+    everything = moderator_client.get(reverse("admin:forum_report_changelist") + "?status=all")
+    assert resolved.pk in [r.pk for r in everything.context["cl"].result_list]
