@@ -36,6 +36,7 @@ from html.parser import HTMLParser
 
 from bleach.linkifier import LinkifyFilter
 from bleach.sanitizer import Cleaner
+from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -175,11 +176,16 @@ def _cleaner() -> Cleaner:
     return cleaner
 
 
-def render_markdown(text: str) -> str:
-    """Render member-typed Markdown to sanitised HTML, ready to store and show as is."""
+def render_markdown(text: str) -> SafeString:
+    """Render member-typed Markdown to sanitised HTML, ready to store and show as is.
+
+    Marked safe here, at the sanitiser, so a preview renders without `|safe` in a template; a
+    stored `*_html` column comes back from the database as a plain string and is the only thing
+    templates mark safe themselves.
+    """
     if not text:
-        return ""
-    return _cleaner().clean(_MD.render(text))
+        return mark_safe("")
+    return mark_safe(_cleaner().clean(_MD.render(text)))  # noqa: S308 - sanitised just now
 
 
 class _LinkCounter(HTMLParser):

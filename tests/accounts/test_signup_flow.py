@@ -213,3 +213,15 @@ def test_signup_with_honeypot_filled_creates_nothing(client, mailoutbox):
     assert response.status_code == 302
     assert not User.objects.filter(username="rosa").exists()
     assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    "name", ["account_login", "account_signup", "account_reset_password", "account_email"]
+)
+def test_allauth_pages_use_the_site_layout(member_client, client, name):
+    page = (member_client if name == "account_email" else Client()).get(reverse(name))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'class="site-header"' in html
+    assert "css/site.css" in html
+    assert 'href="/privacy/"' in html

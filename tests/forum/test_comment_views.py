@@ -367,3 +367,117 @@ def test_comment_head_shows_the_username_so_names_cannot_impersonate(client, pos
     factories.comment(post, impostor, "Official: delete your posts now")
     html = client.get(post.get_absolute_url()).content.decode()
     assert "@bob2" in html
+
+
+def _vote(comment, voters, up, down):
+    from forum import services
+
+    for voter in voters[:up]:
+        services.comment_vote(comment=comment, user=voter, value=1)
+    for voter in voters[up : up + down]:
+        services.comment_vote(comment=comment, user=voter, value=-1)
+
+
+@pytest.fixture
+def voters(db):
+    return [make_member(f"voter{i}") for i in range(100)]
+
+
+def _order(client, url, comments):
+    html = client.get(url).content.decode()
+    return sorted(comments, key=lambda c: html.index(f'id="c{c.pk}"'))
+
+
+def test_best_ranks_confidence_top_ranks_score(client, post, member, voters):
+    sure = factories.comment(post, member, "five up, none down")
+    popular = factories.comment(post, member, "sixty up, forty down")
+    _vote(sure, voters, 5, 0)
+    _vote(popular, voters, 60, 40)
+    url = post.get_absolute_url()
+    assert _order(client, url + "?sort=best", [sure, popular]) == [sure, popular]
+    assert _order(client, url + "?sort=top", [sure, popular]) == [popular, sure]
+
+
+@pytest.mark.parametrize("where", ["post page", "permalink"])
+def test_replies_within_a_branch_follow_the_chosen_order(client, post, member, voters, where):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    root = factories.comment(post, member, "root of the branch")
+    early = factories.comment(post, member, "early, disliked", parent=root)
+    middle = factories.comment(post, member, "middle, loved", parent=root)
+    late = factories.comment(post, member, "late, unvoted", parent=root)
+    now = timezone.now()
+    for offset, c in [(3, early), (2, middle), (1, late)]:
+        Comment.objects.filter(pk=c.pk).update(created_at=now - timedelta(hours=offset))
+    _vote(early, voters, 0, 3)
+    _vote(middle, voters, 4, 0)
+    url = post.get_absolute_url() if where == "post page" else root.get_absolute_url()
+    replies = [early, middle, late]
+    assert _order(client, url + "?sort=best", replies) == [middle, late, early]
+    assert _order(client, url + "?sort=top", replies) == [middle, late, early]
+    assert _order(client, url + "?sort=new", replies) == [late, middle, early]
+    assert _order(client, url + "?sort=old", replies) == [early, middle, late]
+
+
+@pytest.mark.parametrize("how", ["deleted", "removed", "hidden"])
+def test_reply_to_a_taken_down_comment_is_refused_keeping_text(
+    client, post, member, other_member, moderator, how
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from forum import moderation, services
+
+    target = factories.comment(post, member, "Soon gone")
+    if how == "deleted":
+        services.comment_delete(comment=target, by=member)
+    elif how == "removed":
+        moderation.content_remove(moderator=moderator, target=target, reason="Abuse")
+    else:
+        joined = timezone.now() - timedelta(days=60)
+        for i in range(3):
+            moderation.report_create(
+                reporter=make_member(f"r{i}", date_joined=joined), target=target, reason="spam"
+            )
+    client.force_login(other_member)
+    response = client.post(
+        reverse("forum:comment-reply", args=[target.pk]), {"body": "My careful answer"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "you can&#x27;t reply to it" in html
+    assert "My careful answer" in html
+    assert Comment.objects.count() == 1
+
+
+def test_voting_on_a_removed_comment_is_refused(client, post, member, other_member, moderator):
+    from forum import moderation
+
+    target = factories.comment(post, other_member, "Removed soon")
+    moderation.content_remove(moderator=moderator, target=target, reason="Abuse")
+    client.force_login(member)
+    response = client.post(
+        reverse("forum:comment-vote", args=[target.pk]), {"vote": "up"}, follow=True
+    )
+    assert "You can&#x27;t vote on a deleted or removed comment." in response.content.decode()
+    assert not CommentVote.objects.exists()
+
+
+def test_thread_pages_never_use_mptts_quadratic_tree_builder(client, post, member, monkeypatch):
+    """django-mptt's get_cached_trees (and {% recursetree %}, built on it) is quadratic on big
+    threads; the pages nest comments themselves (forum.threads.build_forest)."""
+    import mptt.templatetags.mptt_tags
+    import mptt.utils
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("get_cached_trees used for a thread")
+
+    monkeypatch.setattr(mptt.utils, "get_cached_trees", refuse)
+    monkeypatch.setattr(mptt.templatetags.mptt_tags, "get_cached_trees", refuse)
+    root = factories.comment(post, member, "root")
+    factories.comment(post, member, "child", parent=root)
+    assert client.get(post.get_absolute_url()).status_code == 200
+    assert client.get(root.get_absolute_url()).status_code == 200

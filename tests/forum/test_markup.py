@@ -9,6 +9,7 @@ No database is needed.
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from collections.abc import Iterable
@@ -25,7 +26,11 @@ except ImportError:
     from bleach._vendor import html5lib
 
 # Repo at /work/main, shared data at /work/shared; CI clones the repo with shared/ beside it.
-XSS_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "xss"
+# XSS_CORPUS_DIR points elsewhere; with REQUIRE_XSS_CORPUS set (CI) a missing corpus fails the run.
+XSS_DIR = Path(
+    os.environ.get("XSS_CORPUS_DIR")
+    or Path(__file__).resolve().parents[3] / "shared" / "data" / "xss"
+)
 
 REL = 'rel="nofollow ugc noopener"'
 
@@ -171,7 +176,10 @@ def test_checker_policy_mode_reports_off_list_markup() -> None:
 @pytest.fixture(scope="module")
 def xss_dir() -> Path:
     if not XSS_DIR.is_dir():
-        pytest.skip(f"XSS corpora not found at {XSS_DIR}: clone the shared/ data beside the repo")
+        message = f"XSS corpora not found at {XSS_DIR}: clone the shared/ data beside the repo"
+        if os.environ.get("REQUIRE_XSS_CORPUS"):
+            pytest.fail(message)
+        pytest.skip(message)
     return XSS_DIR
 
 
