@@ -27,6 +27,17 @@ class ReportForm(forms.Form):
         return cleaned
 
 
+# What the in-page controls offer (the full moderation page offers the same, with the reports).
+COMMENT_ACTIONS = [("remove", "Remove"), ("restore", "Restore"), ("dismiss", "Dismiss reports")]
+POST_ACTIONS = [
+    *COMMENT_ACTIONS,
+    ("lock", "Lock"),
+    ("unlock", "Unlock"),
+    ("promote", "Promote"),
+    ("unpromote", "Unpromote"),
+]
+
+
 class ModerationForm(forms.Form):
     """One moderator action on a post, comment or campaign, with its reason."""
 

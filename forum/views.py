@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import services
 from .forms import CommentForm, PostForm
 from .markup import render_markdown
+from .mod_forms import COMMENT_ACTIONS, POST_ACTIONS
 from .models import Comment, Post, Recommendation, Section
 from .redirects import back
 from .threads import SORT_LABELS, clean_sort, comment_subtree, post_thread
@@ -108,6 +109,8 @@ def post_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
             "sorts": SORT_LABELS,
             "recommended": recommended,
             "form": CommentForm(),
+            "post_mod_actions": POST_ACTIONS,
+            "comment_mod_actions": COMMENT_ACTIONS,
         },
     )
 
@@ -282,6 +285,7 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ancestors": ancestors,
             "sort": sort,
             "sorts": SORT_LABELS,
+            "comment_mod_actions": COMMENT_ACTIONS,
         },
     )
 

@@ -520,3 +520,28 @@ def test_dismissing_without_open_reports_is_refused(moderator, comment):
     with pytest.raises(ActionRefused, match="no open reports"):
         moderation.reports_dismiss(moderator=moderator, target=comment, reason="Nothing to see")
     assert not ModerationAction.objects.exists()
+
+
+def test_in_page_control_removes_a_comment_and_returns_to_it(client, moderator, post, comment):
+    client.force_login(moderator)
+    html = client.get(post.get_absolute_url() + "?sort=new").content.decode()
+    form_action = f'action="{moderate_url("comment", comment.pk)}"'
+    assert form_action in html
+    response = client.post(
+        moderate_url("comment", comment.pk),
+        {
+            "action": "remove",
+            "reason": "Off-topic",
+            "next": f"{post.get_absolute_url()}?sort=new#c{comment.pk}",
+        },
+    )
+    assert response["Location"] == f"{post.get_absolute_url()}?sort=new#c{comment.pk}"
+    comment.refresh_from_db()
+    assert comment.state == "removed"
+
+
+def test_in_page_controls_are_not_rendered_for_members(client, member, post, comment):
+    client.force_login(member)
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert 'class="mod-controls"' not in html
+    assert moderate_url("comment", comment.pk) not in html
