@@ -212,6 +212,17 @@ class CloseForm(forms.Form):
     )
 
 
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why reopen it?",
+        max_length=300,
+        help_text="Shown in the public moderation log and to the organisers.",
+        error_messages={
+            "required": "Give a reason: it is shown in the moderation log and to the member."
+        },
+    )
+
+
 class OrganiserForm(forms.Form):
     username = forms.CharField(
         label="Username of the member to add",

@@ -23,7 +23,8 @@ from django.utils.text import slugify
 from accounts.models import User
 from accounts.services import notify
 from forum.markup import render_markdown
-from forum.models import Section
+from forum.models import ModerationAction, Section
+from forum.moderation import _require_reason, log_action
 from forum.services import ActionRefused, ensure_can_participate, post_create
 
 from .models import (
@@ -289,19 +290,31 @@ def campaign_archive(*, campaign: Campaign, by: User) -> Campaign:
 
 
 @transaction.atomic
-def campaign_reopen(*, campaign: Campaign, by: User) -> Campaign:
-    """A moderator reopens a closed or archived campaign (say, closed by mistake)."""
+def campaign_reopen(*, campaign: Campaign, by: User, reason: str) -> Campaign:
+    """A moderator reopens a closed or archived campaign (say, closed by mistake). It undoes the
+    organisers' decision, so it is a moderator action: logged in public, with its reason."""
     campaign = _lock(campaign)
     if not (by.is_authenticated and by.is_moderator):
         raise ActionRefused("Only moderators can reopen a campaign.")
     if not campaign.can_reopen(by):
         raise ActionRefused("Only a closed or archived campaign can be reopened.")
+    reason = _require_reason(reason)
     campaign.status, campaign.outcome, campaign.closed_at = Campaign.Status.PUBLISHED, "", None
     campaign.save(update_fields=["status", "outcome", "closed_at"])
+    # log_action tells the owner, with the reason; the co-organisers hear it here.
+    log_action(
+        moderator=by,
+        action=ModerationAction.Action.REOPEN,
+        target=campaign,
+        target_user=campaign.created_by,
+        reason=reason,
+    )
     notify(
-        users=User.objects.filter(campaigns_organised__campaign=campaign).only("pk"),
+        users=User.objects.filter(campaigns_organised__campaign=campaign)
+        .exclude(pk=campaign.created_by_id)
+        .only("pk"),
         kind="campaign_reopened",
-        message=f'A moderator reopened your campaign "{campaign.title}".',
+        message=f'A moderator reopened "{campaign.title}". Reason: {reason}',
         url=campaign.get_absolute_url(),
     )
     return campaign

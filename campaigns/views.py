@@ -22,6 +22,7 @@ from .forms import (
     CampaignForm,
     CloseForm,
     OrganiserForm,
+    ReopenForm,
     SupportChoicesForm,
     SupportForm,
     UpdateForm,
@@ -133,6 +134,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         my_support = Support.objects.filter(campaign=campaign, user=request.user).first()
     user = request.user
     is_moderator = user.is_authenticated and user.is_moderator  # cached: the header asks too
+    can_reopen = campaign.can_reopen(user)
     context = {
         "campaign": campaign,
         "organisers": organisers,
@@ -143,7 +145,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "update": campaign.can_post_update(user),
             "close": campaign.can_close(user),
             "archive": campaign.can_archive(user),
-            "reopen": campaign.can_reopen(user),
+            "reopen": can_reopen,
             # Moderators read what they review; organisers see their own campaign.
             "see_content": campaign.is_visible or campaign.is_organiser(user) or is_moderator,
             "report": user.is_authenticated
@@ -158,6 +160,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "changes": list(campaign.changes.all()),
         "my_support": my_support,
         "support_form": SupportForm() if my_support is None else None,
+        "reopen_form": ReopenForm() if can_reopen else None,
         "page_url": request.build_absolute_uri(campaign.get_absolute_url()),
         "image_url": request.build_absolute_uri(campaign.image.url) if campaign.image else "",
     }
@@ -282,10 +285,22 @@ def campaign_archive(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def campaign_reopen(request: HttpRequest, slug: str) -> HttpResponse:
+    """The reopen form sits on the campaign page; a refusal comes back on a page of its own."""
     campaign = _campaign_for(request, slug)
     if not request.user.is_moderator:
         raise PermissionDenied("Only moderators can reopen a campaign.")
-    return _act(request, campaign, services.campaign_reopen, "The campaign is open again.")
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.campaign_reopen(
+                campaign=campaign, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except services.ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "The campaign is open again; the organisers have been told.")
+            return redirect(campaign)
+    return render(request, "campaigns/reopen.html", {"campaign": campaign, "form": form})
 
 
 # Support -----------------------------------------------------------------------------------------

@@ -148,8 +148,8 @@ def test_archive_then_moderator_reopens(client, campaign, owner, moderator):
     campaign.refresh_from_db()
     assert campaign.is_archived
     client.force_login(moderator)
-    response = client.post(url("reopen", campaign), follow=True)
-    assert "The campaign is open again." in response.content.decode()
+    response = client.post(url("reopen", campaign), {"reason": "Archived by mistake"}, follow=True)
+    assert "The campaign is open again" in response.content.decode()
     campaign.refresh_from_db()
     assert campaign.is_open
 
@@ -162,8 +162,11 @@ def test_archiving_an_open_campaign_says_so(client, campaign, owner):
 
 def test_reopening_an_open_campaign_says_so(client, campaign, moderator):
     client.force_login(moderator)
-    response = client.post(url("reopen", campaign), follow=True)
-    assert "Only a closed or archived campaign can be reopened." in response.content.decode()
+    response = client.post(url("reopen", campaign), {"reason": "Closed by mistake"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Only a closed or archived campaign can be reopened." in html
+    assert 'value="Closed by mistake"' in html
 
 
 # Co-organisers -----------------------------------------------------------------------------------

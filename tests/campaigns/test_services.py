@@ -254,20 +254,21 @@ def test_moderator_reopens_a_closed_or_archived_campaign(
 ):
     services.campaign_close(campaign=campaign, by=owner, outcome="withdrawn", story="Oops.")
     with django_capture_on_commit_callbacks(execute=True):
-        reopened = services.campaign_reopen(campaign=campaign, by=moderator)
+        reopened = services.campaign_reopen(campaign=campaign, by=moderator, reason="Mistake")
     assert (reopened.status, reopened.outcome, reopened.closed_at) == ("published", "", None)
-    assert Notification.objects.filter(user=owner, kind="campaign_reopened").exists()
+    assert Notification.objects.filter(user=owner, kind="moderation").exists()
     services.campaign_close(campaign=campaign, by=owner, outcome="won", story="Won.")
     services.campaign_archive(campaign=campaign, by=owner)
-    assert services.campaign_reopen(campaign=campaign, by=moderator).status == "published"
+    reopened = services.campaign_reopen(campaign=campaign, by=moderator, reason="Mistake")
+    assert reopened.status == "published"
 
 
 def test_organisers_cannot_reopen_and_open_campaigns_are_not_reopened(campaign, owner, moderator):
     with pytest.raises(ActionRefused, match="closed or archived"):
-        services.campaign_reopen(campaign=campaign, by=moderator)
+        services.campaign_reopen(campaign=campaign, by=moderator, reason="Why not")
     services.campaign_close(campaign=campaign, by=owner, outcome="lost", story="No.")
     with pytest.raises(ActionRefused, match="Only moderators"):
-        services.campaign_reopen(campaign=campaign, by=owner)
+        services.campaign_reopen(campaign=campaign, by=owner, reason="Please")
 
 
 # Organisers --------------------------------------------------------------------------------------
