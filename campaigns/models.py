@@ -141,6 +141,9 @@ class Campaign(models.Model):
         related_name="campaign",
         editable=False,
     )
+    # Set when a moderator's removal of the campaign took its discussion down too, so restoring
+    # the campaign brings back that post, and never one a moderator removed for its own sake.
+    discussion_removed_with_it = models.BooleanField(default=False, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -179,7 +182,8 @@ class Campaign(models.Model):
 
     @property
     def moderation_label(self) -> str:
-        return f'campaign "{self.title[:80]}"'
+        # Public in the moderation log: never the title, which may be what was removed.
+        return f"campaign #{self.pk} by @{self.created_by.username}"
 
     @property
     def is_visible(self) -> bool:
@@ -188,6 +192,30 @@ class Campaign(models.Model):
     def is_visible_to(self, user) -> bool:
         """forum.moderation asks this before showing a report form: drafts stay hidden."""
         return not self.is_draft or self.is_organiser(user)
+
+    def content_visible_to(self, user) -> bool:
+        """Whether a user may read what the campaign says (title, summary, who/what/why, image,
+        updates). Once removed or hidden, only its organisers and the moderators may."""
+        return (
+            self.is_visible
+            or self.is_organiser(user)
+            or (user is not None and user.is_authenticated and user.is_moderator)
+        )
+
+    @property
+    def moderation_placeholder(self) -> str:
+        """What everyone else sees instead of a removed or hidden campaign."""
+        if self.state == ContentState.REMOVED:
+            return f"[removed by a moderator: {self.removed_reason}]"
+        if self.state == ContentState.HIDDEN:
+            return "[hidden after reports, until a moderator reviews it]"
+        return ""
+
+    def after_moderation(self, *, moderator, reason: str) -> None:
+        """forum.moderation calls this once it changed `state`, with this row locked."""
+        from .services import discussion_follow_campaign  # services import this module
+
+        discussion_follow_campaign(campaign=self, moderator=moderator, reason=reason)
 
     # State ---------------------------------------------------------------------------------------
 

@@ -23,8 +23,8 @@ from django.utils.text import slugify
 from accounts.models import User
 from accounts.services import notify
 from forum.markup import render_markdown
-from forum.models import ModerationAction, Section
-from forum.moderation import _require_reason, log_action
+from forum.models import ContentState, ModerationAction, Post, Section
+from forum.moderation import _require_reason, content_remove, content_restore, log_action
 from forum.services import ActionRefused, ensure_can_participate, post_create
 
 from .models import (
@@ -228,6 +228,9 @@ def campaign_publish(*, campaign: Campaign, by: User) -> Campaign:
     _require_organiser(campaign, by)
     if not campaign.is_draft:
         raise ActionRefused("This campaign is already published.")
+    if not campaign.is_visible:
+        # Publishing would open a discussion repeating what a moderator took down.
+        raise ActionRefused("A moderator took this campaign down: it can't be published.")
     if campaign.deadline_passed:
         raise ActionRefused("The deadline has passed. Edit the campaign to set a new one.")
     now = timezone.now()
@@ -318,6 +321,34 @@ def campaign_reopen(*, campaign: Campaign, by: User, reason: str) -> Campaign:
         url=campaign.get_absolute_url(),
     )
     return campaign
+
+
+@transaction.atomic
+def discussion_follow_campaign(*, campaign: Campaign, moderator: User | None, reason: str) -> None:
+    """The discussion goes down with its campaign and comes back with it.
+
+    forum.moderation calls this (through Campaign.after_moderation) after it changed the
+    campaign's state, holding the campaign's row lock; the post is locked after it. Nothing takes
+    a post's lock and then a campaign's, so the order can't cross. Reports hiding a campaign (no
+    moderator) leave the discussion alone: hiding is provisional, and the post can be reported
+    on its own.
+    """
+    if moderator is None or campaign.discussion_id is None:
+        return
+    discussion = Post.objects.select_for_update().get(pk=campaign.discussion_id)
+    if campaign.state == ContentState.REMOVED:
+        if discussion.state == ContentState.VISIBLE:
+            content_remove(moderator=moderator, target=discussion, reason=reason)
+            _set_discussion_removed_with_it(campaign, True)
+    elif campaign.state == ContentState.VISIBLE and campaign.discussion_removed_with_it:
+        if discussion.state == ContentState.REMOVED:
+            content_restore(moderator=moderator, target=discussion, reason=reason)
+        _set_discussion_removed_with_it(campaign, False)
+
+
+def _set_discussion_removed_with_it(campaign: Campaign, value: bool) -> None:
+    campaign.discussion_removed_with_it = value
+    Campaign.objects.filter(pk=campaign.pk).update(discussion_removed_with_it=value)
 
 
 # Organisers --------------------------------------------------------------------------------------

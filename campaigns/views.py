@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, F, When
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -127,12 +127,15 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("user")
         .order_by("-created_at", "-pk")[:SUPPORTERS_ON_PAGE]
     )
-    updates = campaign.updates.select_related("author")[: UPDATES_ON_PAGE + 1]
-    updates = list(updates)
-    my_support = None
-    if request.user.is_authenticated:
-        my_support = Support.objects.filter(campaign=campaign, user=request.user).first()
     user = request.user
+    # Removed or hidden: what it says (updates and earlier wordings too) is not even fetched.
+    see_content = campaign.content_visible_to(user)
+    updates = campaign.updates.select_related("author")[: UPDATES_ON_PAGE + 1]
+    updates = list(updates) if see_content else []
+    changes = list(campaign.changes.all()) if see_content else []
+    my_support = None
+    if user.is_authenticated:
+        my_support = Support.objects.filter(campaign=campaign, user=user).first()
     is_moderator = user.is_authenticated and user.is_moderator  # cached: the header asks too
     can_reopen = campaign.can_reopen(user)
     context = {
@@ -147,7 +150,7 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "archive": campaign.can_archive(user),
             "reopen": can_reopen,
             # Moderators read what they review; organisers see their own campaign.
-            "see_content": campaign.is_visible or campaign.is_organiser(user) or is_moderator,
+            "see_content": see_content,
             "report": user.is_authenticated
             and not campaign.is_draft
             and campaign.is_visible
@@ -157,18 +160,24 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "supporters": list(supporters),
         "updates": updates[:UPDATES_ON_PAGE],
         "more_updates": len(updates) > UPDATES_ON_PAGE,
-        "changes": list(campaign.changes.all()),
+        "changes": changes,
         "my_support": my_support,
         "support_form": SupportForm() if my_support is None else None,
         "reopen_form": ReopenForm() if can_reopen else None,
         "page_url": request.build_absolute_uri(campaign.get_absolute_url()),
-        "image_url": request.build_absolute_uri(campaign.image.url) if campaign.image else "",
+        "image_url": (
+            request.build_absolute_uri(campaign.image.url)
+            if campaign.image and campaign.is_visible
+            else ""
+        ),
     }
     return render(request, "campaigns/detail.html", context)
 
 
 def campaign_updates(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign_for(request, slug)
+    if not campaign.content_visible_to(request.user):
+        raise Http404("A moderator took this campaign down.")
     updates = campaign.updates.select_related("author")
     page = Paginator(updates, UPDATES_ON_PAGE).get_page(request.GET.get("page"))
     return render(request, "campaigns/updates.html", {"campaign": campaign, "page": page})
@@ -331,7 +340,12 @@ def support(request: HttpRequest, slug: str) -> HttpResponse:
             done = "Thank you: you support this campaign." if existing is None else "Saved."
             messages.success(request, done)
             return redirect(campaign)
-    context = {"campaign": campaign, "form": form, "support": existing}
+    context = {
+        "campaign": campaign,
+        "form": form,
+        "support": existing,
+        "see_content": campaign.content_visible_to(request.user),
+    }
     return render(request, "campaigns/support.html", context)
 
 

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from campaigns.models import Campaign
@@ -45,7 +46,9 @@ def test_moderator_removes_a_campaign_from_the_admin_with_a_reason(client, moder
         ContentState.REMOVED,
         "Misleading claims about a named member",
     )
-    entry = ModerationAction.objects.get(action="remove")
+    entry = ModerationAction.objects.get(
+        action="remove", content_type=ContentType.objects.get_for_model(Campaign)
+    )
     assert (entry.moderator, entry.target) == (moderator, campaign)
 
 

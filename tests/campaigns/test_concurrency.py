@@ -1,4 +1,5 @@
-"""Support under real concurrency (PostgreSQL): the counter always equals the rows.
+"""Support and moderation under real concurrency (PostgreSQL): the counter always equals the
+rows, and taking a campaign down with its discussion can't deadlock with the people using them.
 
 Each thread has its own connection and commits for real, so the unique constraint and the
 campaign's row lock are what keep double clicks and simultaneous supporters apart.
@@ -8,11 +9,16 @@ import threading
 import traceback
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 
+from accounts.models import MODERATORS_GROUP
 from campaigns import services
 from campaigns.models import Campaign, Support
 from campaigns.services import ActionRefused
+from forum.models import Post
+from forum.moderation import content_remove
+from forum.services import comment_create
 from tests.conftest import make_member, requires_postgres
 
 from . import factories
@@ -93,3 +99,35 @@ def test_withdrawals_and_supports_racing_keep_the_counter_exact():
     assert set(Support.objects.values_list("user__username", flat=True)) == {
         u.username for u in new
     }
+
+
+def test_removing_a_campaign_while_members_comment_and_support_never_deadlocks():
+    """The removal locks the campaign, then its discussion post (Campaign.after_moderation);
+    commenters lock the post, then themselves; supporters lock the campaign. No cycle: every
+    thread ends, done or refused, and none dies of a deadlock."""
+    owner = make_member("owner")
+    campaign = factories.campaign(owner)
+    moderator = make_member("mod", is_staff=True)
+    moderator.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    members = [owner, *(make_member(f"m{i}") for i in range(11))]
+
+    def act(index: int) -> None:
+        try:
+            if index == 0:
+                content_remove(moderator=moderator, target=campaign, reason="Personal data")
+            elif index % 2:
+                # The owner among them: the removal's log entry references the owner's row.
+                author = members[index // 2]
+                comment_create(post=campaign.discussion, author=author, body=f"Yes {index}")
+            else:
+                factories.support(campaign, members[index // 2 + 6])
+        except ActionRefused:
+            pass  # came after the removal: refused, as it should be
+
+    errors = in_threads(act, 12)
+    assert errors == [], "\n".join(errors)
+    campaign.refresh_from_db()
+    assert campaign.state == "removed"
+    assert Post.objects.get(pk=campaign.discussion_id).state == "removed"
+    counted, stored = counted_and_stored(campaign)
+    assert counted == stored

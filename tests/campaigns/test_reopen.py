@@ -53,6 +53,7 @@ def test_moderator_reopens_with_a_reason_logged_in_public_and_organisers_told(
     client.logout()
     log = client.get(reverse("forum:moderation-log")).content.decode()
     assert REASON in log
+    assert f"campaign #{closed.pk} by @olu" in log
 
 
 def test_reopen_without_a_reason_is_refused(client, closed, moderator):
