@@ -9,9 +9,12 @@ from . import images
 from .models import (
     CONTACT_CONSENT,
     SUPPORT_CONSENT,
+    WORDING_CHANGED,
     Campaign,
     CampaignUpdate,
+    ConsentText,
     NameVisibility,
+    Support,
 )
 
 MARKDOWN_HELP = "Markdown: **bold**, *italic*, [links](https://…), lists, > quotes."
@@ -152,14 +155,51 @@ class CampaignForm(forms.Form):
         return data
 
 
-class SupportForm(forms.Form):
+def _version_field() -> forms.CharField:
+    return forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class _ConsentForm(forms.Form):
+    """Each consent box goes with a hidden input: the version of the wording printed beside it.
+
+    A page opened before the wording changed sends back the old version; the member is asked to
+    read the new wording, which the form now shows with that box unticked (their other choices
+    kept), instead of consenting to a text they never saw.
+    """
+
+    def __init__(self, *args, wordings: dict[str, ConsentText], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.wordings = wordings  # box name -> the wording it must have been shown with
+        for box, wording in wordings.items():
+            self.fields[box].label = wording.text
+            self.fields[f"{box}_consent_version"].initial = wording.version
+
+    def clean(self):
+        data = super().clean()
+        stale = [
+            box
+            for box, wording in self.wordings.items()
+            if data.get(box) and data.get(f"{box}_consent_version") != wording.version
+        ]
+        if stale:
+            self.data = self.data.copy()
+            for box, wording in self.wordings.items():
+                self.data[f"{box}_consent_version"] = wording.version
+            for box in stale:
+                self.data.pop(box, None)
+            raise forms.ValidationError(WORDING_CHANGED, code="wording_changed")
+        return data
+
+
+class SupportForm(_ConsentForm):
     """The two consents are separate boxes, both unticked, with their own wording."""
 
     support = forms.BooleanField(
-        label=SUPPORT_CONSENT.text,
         error_messages={"required": "Tick the first box to add your support."},
     )
-    contact = forms.BooleanField(required=False, label=CONTACT_CONSENT.text)
+    support_consent_version = _version_field()
+    contact = forms.BooleanField(required=False)
+    contact_consent_version = _version_field()
     # Privacy by default: counted but not named, unless the member chooses to be seen.
     name_visibility = forms.ChoiceField(
         label="How your name shows",
@@ -168,14 +208,27 @@ class SupportForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
+    def __init__(self, *args, **kwargs):
+        wordings = {"support": SUPPORT_CONSENT, "contact": CONTACT_CONSENT}
+        super().__init__(*args, wordings=wordings, **kwargs)
 
-class SupportChoicesForm(forms.Form):
-    """A supporter's later changes to the optional choices."""
 
-    contact = forms.BooleanField(required=False, label=CONTACT_CONSENT.text)
+class SupportChoicesForm(_ConsentForm):
+    """A supporter's later changes to the optional choices. A contact consent already given is
+    shown with the wording it was given to; a new one needs the current wording."""
+
+    contact = forms.BooleanField(required=False)
+    contact_consent_version = _version_field()
     name_visibility = forms.ChoiceField(
         label="How your name shows", choices=NameVisibility.choices, widget=forms.RadioSelect
     )
+
+    def __init__(self, *args, support: Support, **kwargs):
+        kwargs.setdefault(
+            "initial", {"contact": support.contact_ok, "name_visibility": support.name_visibility}
+        )
+        wording = support.contact_wording or CONTACT_CONSENT
+        super().__init__(*args, wordings={"contact": wording}, **kwargs)
 
 
 class UpdateForm(forms.Form):

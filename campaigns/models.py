@@ -48,6 +48,20 @@ CONTACT_CONSENT = ConsentText(
     ),
 )
 
+# Every wording ever shown, by version: a Support stores only the version, so an old wording stays
+# here after it is replaced (never edit or remove an entry; add a new version instead).
+CONSENT_TEXTS: dict[str, str] = {
+    SUPPORT_CONSENT.version: SUPPORT_CONSENT.text,
+    CONTACT_CONSENT.version: CONTACT_CONSENT.text,
+}
+
+WORDING_CHANGED = "The wording changed since you opened the page: please read it again."
+
+
+def consent_wording(version: str) -> ConsentText:
+    """The wording a member saw, from the version stored with their consent."""
+    return ConsentText(version=version, text=CONSENT_TEXTS.get(version, f"(wording {version})"))
+
 
 class NameVisibility(models.TextChoices):
     PUBLIC = "public", "Show my name to everyone"
@@ -379,6 +393,14 @@ class Support(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} supports campaign {self.campaign_id}"
+
+    @property
+    def support_wording(self) -> ConsentText:
+        return consent_wording(self.support_consent_version)
+
+    @property
+    def contact_wording(self) -> ConsentText | None:
+        return consent_wording(self.contact_consent_version) if self.contact_ok else None
 
 
 class CampaignChange(models.Model):

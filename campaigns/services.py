@@ -30,16 +30,18 @@ from forum.services import ActionRefused, ensure_can_participate, post_create
 from .models import (
     CONTACT_CONSENT,
     SUPPORT_CONSENT,
+    WORDING_CHANGED,
     Campaign,
     CampaignChange,
     CampaignUpdate,
+    ConsentText,
     NameVisibility,
     Organiser,
     Support,
     SupporterExport,
 )
 
-__all__ = ["ActionRefused", "ChangeNoteRequired"]
+__all__ = ["ActionRefused", "ChangeNoteRequired", "ConsentChanged"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,10 @@ MATERIAL_FIELDS = {"target": "who", "ask": "what", "body": "why"}
 
 class ChangeNoteRequired(ActionRefused):
     """Who/what/why changed after people signed up, and no note says why."""
+
+
+class ConsentChanged(ActionRefused):
+    """The member consented to a wording that is no longer the current one."""
 
 
 def _lock(campaign: Campaign) -> Campaign:
@@ -415,13 +421,32 @@ def _check_visibility(name_visibility: str) -> None:
         raise ActionRefused("Choose how your name shows.")
 
 
+def _check_seen(version: str, current: ConsentText) -> str:
+    """Consent counts only for the wording the member read: the page sends back its version."""
+    if version != current.version:
+        raise ConsentChanged(WORDING_CHANGED)
+    return version
+
+
 @transaction.atomic
 def support_add(
-    *, campaign: Campaign, user: User, contact_ok: bool, name_visibility: str
+    *,
+    campaign: Campaign,
+    user: User,
+    contact_ok: bool,
+    name_visibility: str,
+    support_consent_version: str,
+    contact_consent_version: str = "",
 ) -> Support:
-    """One support per member: the unique constraint decides, under the campaign's lock."""
+    """One support per member: the unique constraint decides, under the campaign's lock.
+
+    The versions are those of the wordings the member was shown; each must be the current one.
+    """
     ensure_can_participate(user)
     _check_visibility(name_visibility)
+    support_consent_version = _check_seen(support_consent_version, SUPPORT_CONSENT)
+    if contact_ok:
+        contact_consent_version = _check_seen(contact_consent_version, CONTACT_CONSENT)
     campaign = _lock(campaign)
     if not campaign.accepts_support():
         raise _refuse_support(campaign)
@@ -432,11 +457,11 @@ def support_add(
                 campaign=campaign,
                 user=user,
                 name_visibility=name_visibility,
-                support_consent_version=SUPPORT_CONSENT.version,
+                support_consent_version=support_consent_version,
                 created_at=now,
                 updated_at=now,
                 contact_ok=contact_ok,
-                contact_consent_version=CONTACT_CONSENT.version if contact_ok else "",
+                contact_consent_version=contact_consent_version if contact_ok else "",
                 contact_consented_at=now if contact_ok else None,
             )
     except IntegrityError:
@@ -447,18 +472,25 @@ def support_add(
 
 @transaction.atomic
 def support_change(
-    *, campaign: Campaign, user: User, contact_ok: bool, name_visibility: str
+    *,
+    campaign: Campaign,
+    user: User,
+    contact_ok: bool,
+    name_visibility: str,
+    contact_consent_version: str = "",
 ) -> Support:
     """A supporter changes their choices. Taking back contact consent erases its record; giving
-    it records the current wording and time. Allowed even when suspended or closed: a member's
-    control over their own data doesn't depend on the campaign."""
+    it records the wording the member was shown (the current one) and the time; keeping it keeps
+    the wording they agreed to. Allowed even when suspended or closed: a member's control over
+    their own data doesn't depend on the campaign."""
     _check_visibility(name_visibility)
     support = Support.objects.select_for_update().filter(campaign=campaign, user=user).first()
     if support is None:
         raise ActionRefused("You don't support this campaign.")
     now = timezone.now()
     if contact_ok and not support.contact_ok:
-        support.contact_consent_version, support.contact_consented_at = CONTACT_CONSENT.version, now
+        support.contact_consent_version = _check_seen(contact_consent_version, CONTACT_CONSENT)
+        support.contact_consented_at = now
     elif not contact_ok:
         support.contact_consent_version, support.contact_consented_at = "", None
     support.contact_ok, support.name_visibility, support.updated_at = (

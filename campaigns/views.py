@@ -324,16 +324,24 @@ def support(request: HttpRequest, slug: str) -> HttpResponse:
     if existing is None:
         form = SupportForm(request.POST or None)
     else:
-        initial = {"contact": existing.contact_ok, "name_visibility": existing.name_visibility}
-        form = SupportChoicesForm(request.POST or None, initial=initial)
+        form = SupportChoicesForm(request.POST or None, support=existing)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         choices = {
-            "contact_ok": form.cleaned_data["contact"],
-            "name_visibility": form.cleaned_data["name_visibility"],
+            "contact_ok": data["contact"],
+            "name_visibility": data["name_visibility"],
+            "contact_consent_version": data["contact_consent_version"],
         }
-        write = services.support_add if existing is None else services.support_change
         try:
-            write(campaign=campaign, user=request.user, **choices)
+            if existing is None:
+                services.support_add(
+                    campaign=campaign,
+                    user=request.user,
+                    support_consent_version=data["support_consent_version"],
+                    **choices,
+                )
+            else:
+                services.support_change(campaign=campaign, user=request.user, **choices)
         except services.ActionRefused as refusal:
             form.add_error(None, str(refusal))
         else:

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from campaigns import services
-from campaigns.models import Campaign, NameVisibility
+from campaigns.models import CONTACT_CONSENT, SUPPORT_CONSENT, Campaign, NameVisibility
 from forum.models import Section
 
 _serial = itertools.count()
@@ -42,9 +42,22 @@ def campaign(
 
 
 def support(campaign, user, *, contact_ok=False, name_visibility=NameVisibility.HIDDEN):
+    """Support as a member who read the current wordings."""
     return services.support_add(
-        campaign=campaign, user=user, contact_ok=contact_ok, name_visibility=name_visibility
+        campaign=campaign,
+        user=user,
+        contact_ok=contact_ok,
+        name_visibility=name_visibility,
+        **seen(),
     )
+
+
+def seen() -> dict[str, str]:
+    """The consent versions a page shows today, as the support form posts them back."""
+    return {
+        "support_consent_version": SUPPORT_CONSENT.version,
+        "contact_consent_version": CONTACT_CONSENT.version,
+    }
 
 
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (1200, 630), **save) -> bytes:

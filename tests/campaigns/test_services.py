@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.models import Notification
 from campaigns import services
 from campaigns.models import (
+    CONSENT_TEXTS,
     CONTACT_CONSENT,
     SUPPORT_CONSENT,
     Campaign,
@@ -15,8 +16,9 @@ from campaigns.models import (
     Organiser,
     Support,
     SupporterExport,
+    consent_wording,
 )
-from campaigns.services import ActionRefused, ChangeNoteRequired
+from campaigns.services import ActionRefused, ChangeNoteRequired, ConsentChanged
 from forum.models import Post, Section
 from tests.conftest import make_member
 
@@ -382,10 +384,66 @@ def test_supporter_changes_contact_consent_and_name_visibility(campaign, support
     )
     assert support.contact_consented_at is None
     support = services.support_change(
-        campaign=campaign, user=supporter, contact_ok=True, name_visibility="members"
+        campaign=campaign,
+        user=supporter,
+        contact_ok=True,
+        name_visibility="members",
+        contact_consent_version=CONTACT_CONSENT.version,
     )
     assert support.contact_consent_version == CONTACT_CONSENT.version
     assert support.contact_consented_at is not None
+
+
+def test_support_to_a_wording_the_member_did_not_see_is_refused(campaign, member):
+    stale = factories.seen() | {"support_consent_version": "support-2025-01"}
+    with pytest.raises(ConsentChanged, match="wording changed"):
+        services.support_add(
+            campaign=campaign, user=member, contact_ok=False, name_visibility="hidden", **stale
+        )
+    stale = factories.seen() | {"contact_consent_version": "contact-2025-01"}
+    with pytest.raises(ConsentChanged, match="wording changed"):
+        services.support_add(
+            campaign=campaign, user=member, contact_ok=True, name_visibility="hidden", **stale
+        )
+    campaign.refresh_from_db()
+    assert campaign.support_count == Support.objects.count() == 0
+    # A box left unticked consents to nothing, whatever version came with it.
+    support = services.support_add(
+        campaign=campaign, user=member, contact_ok=False, name_visibility="hidden", **stale
+    )
+    assert (support.support_consent_version, support.contact_consent_version) == (
+        SUPPORT_CONSENT.version,
+        "",
+    )
+
+
+def test_new_contact_consent_needs_the_current_wording_a_kept_one_keeps_its_own(
+    campaign, supporter
+):
+    Support.objects.filter(user=supporter).update(contact_consent_version="contact-2025-01")
+    kept = services.support_change(
+        campaign=campaign, user=supporter, contact_ok=True, name_visibility="public"
+    )
+    assert kept.contact_consent_version == "contact-2025-01"
+    services.support_change(
+        campaign=campaign, user=supporter, contact_ok=False, name_visibility="public"
+    )
+    with pytest.raises(ConsentChanged):
+        services.support_change(
+            campaign=campaign,
+            user=supporter,
+            contact_ok=True,
+            name_visibility="public",
+            contact_consent_version="contact-2025-01",
+        )
+    assert Support.objects.get(user=supporter).contact_ok is False
+
+
+def test_every_current_wording_is_in_the_registry_of_wordings():
+    assert CONSENT_TEXTS[SUPPORT_CONSENT.version] == SUPPORT_CONSENT.text
+    assert CONSENT_TEXTS[CONTACT_CONSENT.version] == CONTACT_CONSENT.text
+    assert consent_wording(CONTACT_CONSENT.version) == CONTACT_CONSENT
+    assert SUPPORT_CONSENT.version != CONTACT_CONSENT.version
 
 
 def test_withdraw_deletes_the_support_and_moves_the_counter(campaign, supporter, member):
