@@ -530,6 +530,14 @@ def update_create(
     if not campaign.can_post_update(author):
         raise ActionRefused("Updates can be posted on open or closed campaigns only.")
     now = timezone.now()
+    title = " ".join(title.split())
+    # A double-clicked "Post and send": the same update again, under the campaign's lock, is the
+    # one already sent, not a second email to every supporter nor one more against the limit.
+    duplicate = campaign.updates.filter(
+        author=author, title=title, body=body, created_at__gte=now - DOUBLE_SUBMIT_WINDOW
+    ).first()
+    if duplicate is not None:
+        return duplicate
     recent = list(
         campaign.updates.filter(created_at__gt=now - UPDATE_WINDOW)
         .order_by("created_at")
@@ -542,7 +550,6 @@ def update_create(
             f"{UPDATE_WINDOW.days} days, so supporters aren't flooded. The next one can go out "
             f"after {next_at:%d %B, %H:%M}. Your text is still here."
         )
-    title = " ".join(title.split())
     update = CampaignUpdate.objects.create(
         campaign=campaign,
         author=author,

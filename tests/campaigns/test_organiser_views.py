@@ -70,6 +70,19 @@ def test_organiser_posts_an_update_that_reaches_supporters(
     assert "http://testserver/campaigns/take-back-control-of-party-finances/#update-" in email.body
 
 
+def test_double_clicked_update_is_posted_and_sent_once(client, campaign, owner, supporter):
+    client.force_login(owner)
+    data = {"title": "We met the NEC", "body": "They listened.", "action": "send"}
+    first = client.post(url("update-create", campaign), data)
+    second = client.post(url("update-create", campaign), data)
+    update = CampaignUpdate.objects.get()
+    assert (
+        first["Location"]
+        == second["Location"]
+        == (f"{campaign.get_absolute_url()}#update-{update.pk}")
+    )
+
+
 def test_update_preview_does_not_send(client, campaign, owner, supporter):
     client.force_login(owner)
     response = client.post(

@@ -507,6 +507,34 @@ def test_at_most_three_updates_a_week(campaign, owner):
     assert campaign.updates.count() == 4
 
 
+def test_the_same_update_twice_in_30_seconds_is_sent_once(
+    campaign, owner, co_organiser, supporter, on_commit
+):
+    with on_commit():
+        first = services.update_create(campaign=campaign, author=owner, title="Hi", body="News.")
+        again = services.update_create(campaign=campaign, author=owner, title=" Hi ", body="News.")
+    assert again.pk == first.pk
+    assert CampaignUpdate.objects.count() == 1
+    assert len(mail.outbox) == 1
+    assert Notification.objects.filter(user=supporter, kind="campaign_update").count() == 1
+    # The repeat didn't count against the limit: two more go out, then the fourth is refused.
+    services.update_create(campaign=campaign, author=owner, title="Two", body="x")
+    # Same words from another organiser are their own update.
+    services.update_create(campaign=campaign, author=co_organiser, title="Hi", body="News.")
+    with pytest.raises(ActionRefused, match="at most 3 updates in 7 days"):
+        services.update_create(campaign=campaign, author=owner, title="Four", body="x")
+
+
+def test_the_same_update_after_30_seconds_is_a_new_one(campaign, owner):
+    first = services.update_create(campaign=campaign, author=owner, title="Hi", body="News.")
+    CampaignUpdate.objects.filter(pk=first.pk).update(
+        created_at=timezone.now() - timedelta(seconds=31)
+    )
+    second = services.update_create(campaign=campaign, author=owner, title="Hi", body="News.")
+    assert second.pk != first.pk
+    assert campaign.updates.count() == 2
+
+
 def test_updates_only_from_organisers_on_open_or_closed_campaigns(campaign, draft, owner, member):
     with pytest.raises(ActionRefused, match="organisers"):
         services.update_create(campaign=campaign, author=member, title="Spam", body="x")
