@@ -102,6 +102,20 @@ def test_list_query_count_is_constant(client, owner, django_assert_num_queries):
         client.get(LIST + "?sort=closing&page=2")
 
 
+@pytest.mark.parametrize("outcome", ["won", "lost"])
+@pytest.mark.parametrize("count", [2, 12])
+def test_won_and_lost_tabs_query_count_does_not_grow(
+    client, owner, outcome, count, django_assert_num_queries
+):
+    for i in range(count):
+        campaign = factories.campaign(owner, title=f"{outcome} {i}")
+        services.campaign_close(campaign=campaign, by=owner, outcome=outcome, story="Done.")
+    # the sections (filter), count, the page of campaigns (+sections joined): 3 at any size
+    with django_assert_num_queries(3):
+        html = client.get(f"{LIST}?show={outcome}").content.decode()
+    assert len(titles(html)) == count
+
+
 # The campaign page -------------------------------------------------------------------------------
 
 
