@@ -10,6 +10,8 @@ from campaigns.models import Campaign, CampaignUpdate, Organiser
 from forum.models import Post
 from tests.conftest import make_member
 
+from . import factories
+
 pytestmark = pytest.mark.django_db
 
 
@@ -44,6 +46,29 @@ def test_publishing_twice_says_so(client, campaign, owner):
     response = client.post(url("publish", campaign), follow=True)
     assert "already published" in response.content.decode()
     assert Post.objects.count() == 1
+
+
+def test_forum_rate_limit_on_the_discussion_is_shown_and_the_draft_kept(client, settings):
+    settings.FORUM_RATE_LIMITS = True
+    newcomer = make_member("nia")  # joined just now: a new member's posting limits apply
+    for title in ("First", "Second"):
+        factories.campaign(newcomer, title=title)  # each opens a discussion post
+    third = factories.campaign(newcomer, title="Third campaign", publish=False)
+    client.force_login(newcomer)
+    response = client.post(url("publish", third), follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain == [(third.get_absolute_url(), 302)]
+    assert (
+        "You are posting faster than the site allows "
+        "(at most 2 posts an hour in your first day)" in html
+    )
+    # Nothing half-done: still a draft, as written, with its Publish button, and no post.
+    third.refresh_from_db()
+    assert (third.status, third.discussion, third.published_at) == ("draft", None, None)
+    assert Post.objects.filter(author=newcomer).count() == 2
+    assert '<h1 id="campaign-title">Third campaign</h1>' in html
+    assert "We should see where it goes." in html
+    assert "Publish</button>" in html
 
 
 # Updates -----------------------------------------------------------------------------------------
