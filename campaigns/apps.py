@@ -13,7 +13,7 @@ class CampaignsConfig(AppConfig):
 
         from .models import Campaign
 
-        register_reportable("campaign", Campaign)
+        register_reportable("campaign", Campaign, related=["created_by"])
         # Moderators see campaigns in the admin and act on them through the moderation actions.
         register_moderator_permissions(
             self.label, ["campaigns.view_campaign", "campaigns.change_campaign"]

@@ -541,6 +541,12 @@ class ReportAdmin(ReadOnlyChangeForm, admin.ModelAdmin):
                         Comment.objects.select_related("author", "post").defer(
                             "body_html", "post__body", "post__body_html"
                         ),
+                        # Other apps' reportable kinds (campaigns), with what their labels need.
+                        *(
+                            moderation.targets_of(kind)
+                            for kind, model in moderation.REPORTABLE.items()
+                            if model not in (Post, Comment)
+                        ),
                     ],
                 )
             )

@@ -22,7 +22,6 @@ from .redirects import back
 from .services import ActionRefused
 
 # Related rows each kind of target needs for its label, so a page of them costs one query a kind.
-TARGET_RELATED = {"post": ["author"], "comment": ["author", "post"]}
 
 
 def _target(request: HttpRequest, kind: str, pk: int):
@@ -30,7 +29,7 @@ def _target(request: HttpRequest, kind: str, pk: int):
     model = moderation.REPORTABLE.get(kind)
     if model is None:
         raise Http404
-    target = get_object_or_404(model.objects.select_related(*TARGET_RELATED.get(kind, [])), pk=pk)
+    target = get_object_or_404(moderation.targets_of(kind), pk=pk)
     post = target if isinstance(target, Post) else getattr(target, "post", None)
     if (
         isinstance(post, Post)
@@ -79,8 +78,7 @@ def _attach_targets(reports: list[Report]) -> list[dict]:
         wanted[kinds[r.content_type_id]].add(r.object_id)
     targets = {}
     for kind, ids in wanted.items():
-        model = moderation.REPORTABLE[kind]
-        for obj in model.objects.select_related(*TARGET_RELATED.get(kind, [])).filter(pk__in=ids):
+        for obj in moderation.targets_of(kind).filter(pk__in=ids):
             targets[(kind, obj.pk)] = obj
     groups: dict[tuple, dict] = {}
     for r in reports:

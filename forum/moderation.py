@@ -25,10 +25,26 @@ from .services import ActionRefused, ensure_can_participate
 Action = ModerationAction.Action
 
 REPORTABLE: dict[str, type[models.Model]] = {"post": Post, "comment": Comment}
+# The related rows each kind's moderation_label needs, so lists of targets cost a query a kind.
+REPORTABLE_RELATED: dict[str, tuple[str, ...]] = {
+    "post": ("author",),
+    "comment": ("author", "post"),
+}
 
 
-def register_reportable(kind: str, model: type[models.Model]) -> None:
+def targets_of(kind: str):
+    """The kind's queryset with the related rows its labels need (never a bare select_related(),
+    which would follow every foreign key)."""
+    queryset = REPORTABLE[kind].objects.all()
+    related = REPORTABLE_RELATED.get(kind, ())
+    return queryset.select_related(*related) if related else queryset
+
+
+def register_reportable(
+    kind: str, model: type[models.Model], *, related: tuple[str, ...] | list[str] = ()
+) -> None:
     REPORTABLE[kind] = model
+    REPORTABLE_RELATED[kind] = tuple(related)
 
 
 def kind_of(target: models.Model) -> str:

@@ -1,12 +1,21 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.models import Campaign
+from forum import moderation
 from forum.models import ContentState, ModerationAction
 from tests.conftest import make_member
 
 from . import factories
+
+# session, user, user and group permissions, counts (open, all), the page of reports (+reporters),
+# the reported campaigns (+owners), the date hierarchy's range and its days.
+QUERIES_FOR_REPORT_LIST = 10
+
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +86,21 @@ def test_moderators_changelist_query_count_does_not_grow(
         response = client.get(reverse("admin:campaigns_campaign_changelist"))
     assert response.status_code == 200
     assert response.content.decode().count('class="action-select"') == count
+
+
+@pytest.mark.parametrize("n", [2, 8])
+def test_admin_report_list_with_reported_campaigns_holds_its_query_count(
+    client, moderator, owner, n, django_assert_num_queries
+):
+    joined = timezone.now() - timedelta(days=60)
+    reporter = make_member("reporter", date_joined=joined)
+    for i in range(n):
+        campaign = factories.campaign(owner, title=f"Campaign {i}")
+        moderation.report_create(reporter=reporter, target=campaign, reason="spam")
+    client.force_login(moderator)
+    url = reverse("admin:forum_report_changelist")
+    client.get(url)  # warms the content-type cache, as a running server has it warm
+    # The same however many campaigns are reported (see QUERIES_FOR_REPORT_LIST).
+    with django_assert_num_queries(QUERIES_FOR_REPORT_LIST):
+        response = client.get(url)
+    assert response.content.decode().count("campaign #") >= n
