@@ -62,6 +62,24 @@ def organiser(db) -> User:
 
 
 @pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser("root", "root@example.org", "x-long-password-1")
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    """Logged in as a superuser (replaces pytest-django's fixture of the same name)."""
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    client.force_login(moderator)
+    return client
+
+
+@pytest.fixture
 def member_client(client, member):
     client.force_login(member)
     return client

@@ -22,23 +22,6 @@ pytestmark = pytest.mark.django_db
 Action = ModerationAction.Action
 
 
-@pytest.fixture
-def superuser(db) -> User:
-    return User.objects.create_superuser("root", "root@example.org", "x-long-password-1")
-
-
-@pytest.fixture
-def admin_client(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
 def _act(client, action: str, members, reason: str | None = None):
     data = {"action": action, "_selected_action": [m.pk for m in members]}
     if reason is None:

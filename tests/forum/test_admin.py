@@ -6,7 +6,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils.html import escape
 
-from accounts.models import Notification, User
+from accounts.models import Notification
 from forum import moderation
 from forum.models import Comment, ContentState, ModerationAction, Post, Report
 from tests.conftest import make_member
@@ -16,23 +16,6 @@ from . import factories
 pytestmark = pytest.mark.django_db
 
 Action = ModerationAction.Action
-
-
-@pytest.fixture
-def superuser(db) -> User:
-    return User.objects.create_superuser("root", "root@example.org", "x-long-password-1")
-
-
-@pytest.fixture
-def admin_client(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
 
 
 @pytest.fixture
