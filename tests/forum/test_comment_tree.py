@@ -485,8 +485,10 @@ def test_concurrent_replies_and_new_trees_on_two_posts_stay_apart():
     assert_trees_sound(posts, counts)
 
 
-# Demonstrations that the checks above can fail. Strict xfail: should one ever pass, the run no
-# longer provokes the race and the tests above prove less than they claim.
+# Demonstrations that the checks above can fail on real races. Not strict: a race is a race, and a
+# lucky run (XPASS, shown in the summary) must not fail CI; the deterministic checker tests above
+# already prove the checks catch corruption. An XPASS in every run would mean the demo no longer
+# provokes the race.
 
 
 def without_post_lock(post_id: int) -> Post:
@@ -495,7 +497,7 @@ def without_post_lock(post_id: int) -> Post:
 
 @concurrent
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,
     raises=AssertionError,
     reason="without the post lock, concurrent replies corrupt trees",
 )
@@ -518,7 +520,9 @@ def test_demo_writers_without_post_lock_corrupt_trees(monkeypatch):
 
 @concurrent
 @pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="max(tree_id) + 1 hands two posts the same tree id"
+    strict=False,
+    raises=AssertionError,
+    reason="max(tree_id) + 1 hands two posts the same tree id",
 )
 def test_demo_max_plus_one_tree_ids_collide_across_posts(monkeypatch):
     # The post lock stays: it serialises writers of one post only.
