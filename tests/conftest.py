@@ -93,3 +93,10 @@ def on_commit(django_capture_on_commit_callbacks):
     `with on_commit(): services.thing(...)`.
     """
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def app(django_app, db):
+    """A WebTest browser: `app.get(url, user=member)` loads a page as that member, and
+    `page.forms[...]` fills and submits the form exactly as the HTML renders it."""
+    return django_app
