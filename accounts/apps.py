@@ -2,6 +2,12 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
+def create_cache_table(sender, using="default", verbosity=1, **kwargs) -> None:
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=max(verbosity - 1, 0))
+
+
 class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
@@ -17,6 +23,11 @@ class AccountsConfig(AppConfig):
         # One receiver, in accounts' turn: it sets the group to every app's registered list at once.
         post_migrate.connect(
             sync_after_migrate, sender=self, dispatch_uid="accounts.sync_moderator_permissions"
+        )
+        # The database cache (the default CACHES) needs its table: `migrate` makes it, so no
+        # deployment step can be forgotten. A no-op for any other cache backend, or if it exists.
+        post_migrate.connect(
+            create_cache_table, sender=self, dispatch_uid="accounts.create_cache_table"
         )
 
     def build_demo(self, stdout) -> None:

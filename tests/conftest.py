@@ -4,7 +4,8 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import DatabaseCache
 
 from accounts.models import MODERATORS_GROUP, User
 
@@ -21,11 +22,30 @@ requires_postgres = pytest.mark.skipif(
 def _test_settings(settings):
     # A fast hasher: the suite logs members in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # allauth's rate limits count in the cache; every test starts with none spent.
-    cache.clear()
     # The forum's posting rate limits are off except in the tests about them (which turn them on):
     # fixtures write hundreds of comments in a second.
     settings.FORUM_RATE_LIMITS = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """allauth's rate limits count in the cache: every test starts with none spent.
+
+    The cache is the one production uses (the database cache, or Redis with REDIS_URL). The
+    database cache lives in the test database, so a test without database access has none to
+    clear; for one with it, the database is opened first, and the table is emptied again at the
+    end, since flushing after a transactional test empties the models' tables only.
+    """
+    uses_db = (
+        request.node.get_closest_marker("django_db") is not None
+        or "_django_db_helper" in request.fixturenames
+    )
+    if isinstance(caches["default"], DatabaseCache) and not uses_db:
+        yield
+        return
+    if uses_db:
+        request.getfixturevalue("db")  # the test's own flavour (transactional or not) is kept
+    cache.clear()
     yield
     cache.clear()
 

@@ -82,3 +82,34 @@ def test_production_settings_pass_the_deploy_check():
     }
     result = run_manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
+
+
+def show_setting(env: dict, name: str) -> subprocess.CompletedProcess:
+    code = f"from django.conf import settings; print(repr(settings.{name}))"
+    return run_manage(env, "shell", "--no-imports", "-c", code)
+
+
+def test_x_forwarded_for_is_ignored_unless_a_proxy_is_trusted():
+    assert show_setting({}, "ALLAUTH_TRUSTED_PROXY_COUNT").stdout.strip() == "0"
+
+
+def test_behind_the_tls_proxy_one_proxy_is_trusted():
+    result = show_setting({"BEHIND_TLS_PROXY": "1"}, "ALLAUTH_TRUSTED_PROXY_COUNT")
+    assert result.stdout.strip() == "1"
+    result = show_setting(
+        {"BEHIND_TLS_PROXY": "1", "TRUSTED_PROXY_COUNT": "2"}, "ALLAUTH_TRUSTED_PROXY_COUNT"
+    )
+    assert result.stdout.strip() == "2"
+
+
+def test_a_bad_proxy_count_stops_the_server():
+    result = run_manage({"TRUSTED_PROXY_COUNT": "one"}, "check")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT='one' is not a whole number" in result.stderr
+
+
+def test_redis_url_switches_the_cache_to_redis():
+    result = show_setting({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "CACHES['default']['BACKEND']")
+    assert result.stdout.strip() == "'django.core.cache.backends.redis.RedisCache'"
+    result = show_setting({}, "CACHES['default']['BACKEND']")
+    assert result.stdout.strip() == "'django.core.cache.backends.db.DatabaseCache'"
