@@ -27,7 +27,7 @@ class ReportForm(forms.Form):
         return cleaned
 
 
-# What the in-page controls offer (the full moderation page offers the same, with the reports).
+# What the in-page controls offer, in short labels (moving needs a section: the full page only).
 COMMENT_ACTIONS = [("remove", "Remove"), ("restore", "Restore"), ("dismiss", "Dismiss reports")]
 POST_ACTIONS = [
     *COMMENT_ACTIONS,
@@ -37,22 +37,34 @@ POST_ACTIONS = [
     ("unpromote", "Unpromote"),
 ]
 
+# What the full moderation page offers for each kind: every kind can be removed, restored and
+# have its reports dismissed; only posts have a discussion to lock, a front page and a section.
+CONTENT_ACTIONS = [
+    ("remove", "Remove"),
+    ("restore", "Restore"),
+    ("dismiss", "Dismiss the reports (no rule broken)"),
+]
+POST_ONLY_ACTIONS = [
+    ("lock", "Lock the discussion"),
+    ("unlock", "Unlock the discussion"),
+    ("promote", "Promote to the front page"),
+    ("unpromote", "Take off the front page"),
+    ("move", "Move to another section"),
+]
+
+
+def actions_for(kind: str) -> list[tuple[str, str]]:
+    return [*CONTENT_ACTIONS, *POST_ONLY_ACTIONS] if kind == "post" else CONTENT_ACTIONS
+
 
 class ModerationForm(forms.Form):
-    """One moderator action on a post, comment or campaign, with its reason."""
+    """One moderator action on a post, comment or campaign, with its reason.
 
-    action = forms.ChoiceField(
-        choices=[
-            ("remove", "Remove"),
-            ("restore", "Restore"),
-            ("dismiss", "Dismiss the reports (no rule broken)"),
-            ("lock", "Lock the discussion"),
-            ("unlock", "Unlock the discussion"),
-            ("promote", "Promote to the front page"),
-            ("unpromote", "Take off the front page"),
-            ("move", "Move to another section"),
-        ]
-    )
+    The choices depend on the kind, so the page offers only what applies and the server refuses
+    the rest. Nothing is pre-selected: the moderator chooses the action on purpose.
+    """
+
+    action = forms.ChoiceField(widget=forms.RadioSelect, label="Action")
     reason = forms.CharField(
         max_length=300,
         help_text="Shown in the public moderation log and to the member.",
@@ -61,6 +73,22 @@ class ModerationForm(forms.Form):
     section = forms.ModelChoiceField(
         queryset=Section.objects.all(), required=False, label="Move to section"
     )
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        action = self.fields["action"]
+        action.choices = actions_for(kind)
+        action.error_messages = {
+            "required": "Choose an action.",
+            "invalid_choice": (
+                "That action applies to posts only."
+                if kind != "post" and self.data.get("action") in dict(POST_ONLY_ACTIONS)
+                else "Choose one of the actions offered."
+            ),
+        }
+        if kind != "post":
+            del self.fields["section"]
 
     def clean(self):
         cleaned = super().clean()
@@ -75,13 +103,20 @@ class ModerationForm(forms.Form):
 
 
 class MemberModerationForm(forms.Form):
+    # Radio buttons, none pre-selected: a suspension or a ban is chosen on purpose.
     action = forms.ChoiceField(
         choices=[
             ("suspend", "Suspend"),
             ("unsuspend", "Lift the suspension"),
             ("ban", "Ban (no log-in)"),
             ("unban", "Lift the ban"),
-        ]
+        ],
+        widget=forms.RadioSelect,
+        label="Action",
+        error_messages={
+            "required": "Choose an action.",
+            "invalid_choice": "Choose one of the actions offered.",
+        },
     )
     until_date = forms.DateField(
         required=False,

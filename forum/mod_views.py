@@ -128,7 +128,6 @@ MOD_ACTIONS = {
         moderator=m, post=t, section=f.cleaned_data["section"], reason=r
     ),
 }
-POST_ONLY_ACTIONS = {"lock", "unlock", "promote", "unpromote", "move"}
 
 
 @login_required
@@ -136,12 +135,11 @@ POST_ONLY_ACTIONS = {"lock", "unlock", "promote", "unpromote", "move"}
 def moderate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     target = _target(request, kind, pk)
     _moderator_only(request)
-    form = ModerationForm(request.POST or None)
+    # The form offers, and accepts, only the actions that apply to this kind of item.
+    form = ModerationForm(request.POST or None, kind=kind)
     if request.method == "POST" and form.is_valid():
         action = form.cleaned_data["action"]
         try:
-            if action in POST_ONLY_ACTIONS and not isinstance(target, Post):
-                raise ActionRefused("That action applies to posts only.")
             MOD_ACTIONS[action](request.user, target, form.cleaned_data["reason"], form)
         except ActionRefused as refusal:
             form.add_error(None, str(refusal))
@@ -159,7 +157,6 @@ def moderate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "target": target,
             "kind": kind,
             "reports": reports,
-            "is_post": isinstance(target, Post),
             "owner": User.objects.filter(pk=target.owner_id).first(),
         },
     )
