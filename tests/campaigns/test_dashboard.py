@@ -72,13 +72,14 @@ def test_dashboard_shows_totals_chart_and_table(client, campaign, owner):
 
 
 def test_breakdown_counts_only_affiliations_organisers_may_see(client, campaign, owner):
+    named = {"name_visibility": "members"}
     for i in range(3):
-        supporter_with(campaign, f"pub{i}", branch=("Leeds Central", Visibility.PUBLIC))
+        supporter_with(campaign, f"pub{i}", branch=("Leeds Central", Visibility.PUBLIC), **named)
     for i in range(3):
-        supporter_with(campaign, f"mem{i}", union=("Unison", Visibility.MEMBERS))
+        supporter_with(campaign, f"mem{i}", union=("Unison", Visibility.MEMBERS), **named)
     for i in range(4):
-        supporter_with(campaign, f"priv{i}", branch=("Secret Branch", Visibility.PRIVATE))
-    supporter_with(campaign, "lone", branch=("Tiny Branch", Visibility.PUBLIC))
+        supporter_with(campaign, f"priv{i}", branch=("Secret Branch", Visibility.PRIVATE), **named)
+    supporter_with(campaign, "lone", branch=("Tiny Branch", Visibility.PUBLIC), **named)
     client.force_login(owner)
     html = client.get(dashboard_url(campaign)).content.decode()
     assert "Secret Branch" not in html
@@ -87,10 +88,15 @@ def test_breakdown_counts_only_affiliations_organisers_may_see(client, campaign,
     assert branches == {
         "Leeds Central": "3",
         "1 other (under 3 each)": "1",
-        "Not shared, or not visible to you": "7",
+        "Named, but not shared or not visible to you": "7",
+        "Counted, not named (never broken down)": "0",
     }
     unions = rows_of(html, "Trade union")
-    assert unions == {"Unison": "3", "Not shared, or not visible to you": "8"}
+    assert unions == {
+        "Unison": "3",
+        "Named, but not shared or not visible to you": "8",
+        "Counted, not named (never broken down)": "0",
+    }
 
 
 def test_dashboard_query_count_is_constant(
@@ -107,13 +113,14 @@ def test_dashboard_query_count_is_constant(
             union=(unions[i % 3], visibilities[(i + 1) % 3]) if i % 4 else None,
             days_ago=i % 20,
             contact_ok=i % 2 == 0,
+            name_visibility=["public", "members", "hidden"][i % 3],
         )
     for _ in range(3):
         client.force_login(owner)
         client.post(export_url(campaign))
     client.force_login(co_organiser)
     # session, user, groups (header), campaign, the viewer's role, totals, supporters per day,
-    # branch and union breakdown, exports (+who)
+    # branch and union breakdown (with the named total in the same query), exports (+who)
     with django_assert_num_queries(9):
         html = client.get(dashboard_url(campaign)).content.decode()
     assert '<dd class="total-supporters">45</dd>' in html
