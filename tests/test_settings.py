@@ -48,7 +48,7 @@ def test_postgres_url_gets_persistent_checked_connections():
 
 def run_manage(env: dict, *args: str) -> subprocess.CompletedProcess:
     # The parent's settings (and the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE) must not leak in.
-    ours = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    ours = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     clean = {k: v for k, v in os.environ.items() if k not in ours}
     clean.update(env)
     return subprocess.run(
