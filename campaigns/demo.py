@@ -334,7 +334,8 @@ def _attach_discussion(campaign: Campaign, owner: User, plan: Plan, published_at
 
 
 def _add_supporters(campaign, plan: Plan, users, rng: random.Random, published_at, now) -> None:
-    pool = [u for name, u in users.items() if name != plan.owner]
+    # Only members who had joined by the time the campaign opened: nobody supports before joining.
+    pool = [u for name, u in users.items() if name != plan.owner and u.date_joined < published_at]
     chosen = rng.sample(pool, min(plan.supporters, len(pool)))
     span = max((now - published_at).total_seconds() - 3600, 3600)
     supports = []

@@ -34,6 +34,7 @@ from django.utils.text import slugify
 from accounts.demo import DEMO_PASSWORD, MEMBERS
 from accounts.models import Affiliation, User, Visibility
 
+from .limits import is_new_member
 from .markup import render_markdown
 from .models import (
     Comment,
@@ -895,13 +896,23 @@ def build_moderation(rng: random.Random, plans: list[PostPlan]) -> str:
 
     users = {u.username: u for u in User.objects.filter(username__in=["maya", "bob", "chen"])}
     maya = users["maya"]
-    reporters = list(
-        User.objects.filter(is_staff=False, is_active=True).exclude(username__in=users)[:6]
+    # Reporters are demo members (never a real account) past their first FORUM_NEW_MEMBER_HOURS:
+    # only established members' reports count toward hiding an item.
+    named = [m[0] for m in MEMBERS]
+    demo_names = named + [m[0] for m in EXTRA_MEMBERS]
+    candidates = (
+        User.objects.filter(username__in=demo_names, is_staff=False, is_active=True)
+        .exclude(username__in=users)
+        .order_by("pk")
     )
+    reporters = [user for user in candidates if not is_new_member(user)][:6]
+    # Reported, removed and suspended: generated members only, so the named accounts the demo is
+    # explored with (alice, bob, olu...) are never suspended.
     comments = list(
         Comment.objects.filter(state="visible", level__gte=1)
-        .exclude(author__in=[maya, *reporters])
-        .exclude(author__is_staff=True)
+        .exclude(author__in=reporters)
+        .exclude(author__username__in=named)
+        .filter(author__username__in=demo_names)
         .select_related("post", "author")
         .order_by("pk")[:400]
     )
@@ -936,7 +947,7 @@ def build_moderation(rng: random.Random, plans: list[PostPlan]) -> str:
         reason="Repeated personal attacks after a warning.",
     )
     return (
-        "4 items reported (1 hidden by reports), 2 comments removed, 1 thread locked, "
+        "3 items reported (1 hidden by reports), 2 comments removed, 1 thread locked, "
         f"@{picks[5].author.username} suspended for 3 days."
     )
 
@@ -953,7 +964,9 @@ def ensure_members(rng: random.Random) -> tuple[int, list[User]]:
     for username, display_name, bio, _branch, _union in EXTRA_MEMBERS:
         if username in existing:
             continue
-        joined = now - timedelta(days=rng.randint(61, 900), minutes=rng.randint(0, 1440))
+        # Months or years ago: before anything they write here (the last DAYS days) or support in
+        # the campaign demo (the oldest campaign opened ~4 months ago).
+        joined = now - timedelta(days=rng.randint(130, 2400), minutes=rng.randint(0, 1440))
         new.append(
             User(
                 username=username,
