@@ -329,10 +329,35 @@ def test_comment_permalink_query_count_is_constant(
         parent = factories.comment(
             post, other_member if i % 2 else member, f"r{i}", parent if i % 4 else root
         )
-    # comment (+post), post again (visibility), ancestors, subtree (+authors)
+    # comment (+post), the post's visibility (checked with the comment), the post again (for the
+    # page), subtree (+authors). No ancestors query: django-mptt answers a root's ancestors with
+    # none() without asking the database.
     with django_assert_num_queries(4):
         response = client.get(root.get_absolute_url())
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(("depth", "replies"), [(1, 1), (MAX_DEPTH + 15, 60)])
+def test_deep_comment_permalink_query_count_is_constant(
+    client, post, member, other_member, depth, replies, django_assert_num_queries
+):
+    parent = None
+    for level in range(depth):
+        parent = factories.comment(post, member if level % 2 else other_member, f"a{level}", parent)
+    deep = factories.comment(post, member, "the deep comment", parent)
+    below = deep
+    for i in range(replies):
+        below = factories.comment(post, other_member, f"r{i}", below if i % 3 else deep)
+    # comment (+post), the post's visibility, the post again, ancestors (+authors, however many:
+    # one query on the tree's lft/rght), subtree (+authors)
+    with django_assert_num_queries(5):
+        response = client.get(deep.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "the deep comment" in html
+    assert f"a{depth - 1}" in html  # the comment it answers, for context
+    if depth > 3:
+        assert f"{depth} comments above" in html
 
 
 def test_emptying_a_comment_in_edit_is_refused_and_keeps_the_original(client, post, other_member):
