@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import Q
 
 from forum.admin import ModeratedContentAdmin, ReportedFilter
 
@@ -39,6 +40,23 @@ class ExportInline(admin.TabularInline):
         return False
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """The statuses this list can hold: drafts are never in it, so it offers no "Draft"."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [
+            (value, label)
+            for value, label in Campaign.Status.choices
+            if value != Campaign.Status.DRAFT
+        ]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
 @admin.register(Campaign)
 class CampaignAdmin(ModeratedContentAdmin):
     """Supporters are deliberately not browsable here: who supports what is special-category
@@ -57,8 +75,10 @@ class CampaignAdmin(ModeratedContentAdmin):
     ]
     # Moderators remove, restore and dismiss reports from the list (forum's moderation actions);
     # the change page is read-only for everyone, like posts'.
-    list_filter = ["status", "outcome", "state", "section", ReportedFilter, "published_at"]
+    list_filter = [StatusFilter, "outcome", "state", "section", ReportedFilter, "published_at"]
     changelist_defer = ("body", "body_html")
+    # A draft is its organisers' alone: not listed, found, opened or acted on here.
+    drafts = Q(status=Campaign.Status.DRAFT)
     search_fields = ["title", "slug"]
     list_select_related = ["section"]
     # The lifecycle and moderation state change only through the site (services and the

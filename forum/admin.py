@@ -5,8 +5,12 @@ its reason and the member concerned is told. Change pages are read-only views (a
 not be logged, and would leave body_html stale), nothing is added here, and content is never
 hard-deleted: a comment row holds its replies' place in the tree.
 
-Another app's moderated content (campaigns) subclasses ModeratedContentAdmin; its own actions use
-reason_action().
+Drafts are private to their authors (a campaign's to its organisers), here as on the site, and
+for superusers too: the admin is for what members published. No list, change page, search,
+autocomplete, report or action page shows a draft's title or text.
+
+Another app's moderated content (campaigns) subclasses ModeratedContentAdmin and says which of its
+rows are drafts; its own actions use reason_action().
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -126,8 +130,22 @@ def _reason_page(modeladmin, request, queryset, targets, form, description, note
     )
 
 
+def is_draft(obj: models.Model) -> bool:
+    """A draft (or a comment under one): only its author or organisers may read it."""
+    if isinstance(obj, Comment):
+        obj = obj.post
+    if isinstance(obj, Post):
+        return obj.status == Post.Status.DRAFT
+    return bool(getattr(obj, "is_draft", False))  # other apps' kinds (campaigns)
+
+
+DRAFT_SAYS = "[a draft: only its author can read it]"
+
+
 def says(obj: models.Model) -> str:
     """What an item says, in short: moderators see it, the public log label leaves it out."""
+    if is_draft(obj):
+        return DRAFT_SAYS
     if isinstance(obj, Comment):
         return Truncator(obj.body).chars(80)
     return str(obj)  # a post's or campaign's title
@@ -256,11 +274,15 @@ class ModeratedContentAdmin(ReadOnlyChangeForm, admin.ModelAdmin):
     actions = [remove_with_reason, restore, dismiss_reports]
     changelist_defer: tuple[str, ...] = ()
     moderation_readonly_fields = ["report_list", "moderation_history"]
+    # The rows that are drafts. Every admin page, search, action and autocomplete starts from
+    # get_queryset, so leaving them out there makes a draft's URL "doesn't exist" as well.
+    drafts: Q | None = None
 
     def get_queryset(self, request):
-        return (
-            super().get_queryset(request).annotate(open_report_count=open_report_count(self.model))
-        )
+        queryset = super().get_queryset(request)
+        if self.drafts is not None:
+            queryset = queryset.exclude(self.drafts)
+        return queryset.annotate(open_report_count=open_report_count(self.model))
 
     def get_changelist(self, request, **kwargs):
         return DeferringChangeList
@@ -334,7 +356,6 @@ class PostAdmin(ModeratedContentAdmin):
         "title",
         "section",
         "author",
-        "status",
         "state",
         "reports",
         "is_promoted",
@@ -344,7 +365,6 @@ class PostAdmin(ModeratedContentAdmin):
     ]
     list_filter = [
         "state",
-        "status",
         "section",
         ReportedFilter,
         "is_promoted",
@@ -354,6 +374,7 @@ class PostAdmin(ModeratedContentAdmin):
     search_fields = ["title", "body", "author__username"]
     list_select_related = ["section", "author"]
     changelist_defer = ("body", "body_html")
+    drafts = Q(status=Post.Status.DRAFT)
     date_hierarchy = "published_at"
     actions = [*ModeratedContentAdmin.actions, lock, unlock, promote, unpromote]
     readonly_fields = ModeratedContentAdmin.moderation_readonly_fields
@@ -391,6 +412,8 @@ class CommentAdmin(ModeratedContentAdmin):
     ]
     search_fields = ["body", "author__username", "post__title"]
     list_select_related = ["post", "author"]
+    # Replies to a draft are refused, but none could show its title here if one existed.
+    drafts = Q(post__status=Post.Status.DRAFT)
     # The joined post is shown by its title only.
     changelist_defer = ("body_html", "post__body", "post__body_html")
     ordering = ["-created_at", "-pk"]
@@ -556,7 +579,10 @@ class ReportAdmin(ReadOnlyChangeForm, admin.ModelAdmin):
     def reported_item(self, obj: Report) -> str:
         if obj.target is None:
             return "(no longer exists)"
-        link = _admin_link(obj.content_type, obj.object_id, obj.target.moderation_label)
+        label = obj.target.moderation_label
+        if is_draft(obj.target):  # its change page would only say it doesn't exist
+            return format_html("{}: {}", label, DRAFT_SAYS)
+        link = _admin_link(obj.content_type, obj.object_id, label)
         return format_html("{}: {}", link, says(obj.target))
 
     @admin.display(description="detail")
