@@ -8,12 +8,26 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         # Members report campaigns, and moderators hide, remove and restore them, with the
         # forum's moderation tools (/report/campaign/<pk>/, /moderation/campaign/<pk>/).
+        from django.db.models import Exists, OuterRef
+
         from accounts.permissions import register_moderator_permissions
+        from forum.hats import register_thread_hat
         from forum.moderation import register_reportable
 
-        from .models import Campaign
+        from .models import Campaign, Organiser
 
         register_reportable("campaign", Campaign, related=["created_by"])
+        # A campaign's organisers wear an "organiser" hat in its discussion thread, worked out in
+        # the query that fetches the comments (forum never imports campaigns).
+        register_thread_hat(
+            "organiser",
+            lambda post_field, user_field: Exists(
+                Organiser.objects.filter(
+                    campaign__discussion_id=OuterRef(post_field), user_id=OuterRef(user_field)
+                )
+            ),
+            title="An organiser of this campaign",
+        )
         # Moderators see campaigns in the admin and act on them through the moderation actions.
         register_moderator_permissions(
             self.label, ["campaigns.view_campaign", "campaigns.change_campaign"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 
+from .hats import with_hats
 from .models import Comment, CommentVote, Post
 
 MAX_DEPTH = 10  # levels shown on one page; deeper branches continue on a comment's permalink
@@ -86,12 +87,18 @@ class ThreadPage:
 def post_thread(post: Post, *, sort: str, page_number, user) -> ThreadPage:
     """A page of a post's discussion: TREES_PER_PAGE top-level comments with their replies.
 
-    Queries: count of top-level comments, this page's tree ids, the comments, the viewer's votes.
+    Queries: count of top-level comments, this page's tree ids, the comments (with their authors
+    and the authors' hats), the viewer's votes.
     """
     roots = Comment.objects.filter(post=post, level=0).order_by(*SORTS[sort], "pk")
     page = Paginator(roots.values_list("tree_id", flat=True), TREES_PER_PAGE).get_page(page_number)
     tree_ids = list(page.object_list)
-    comments = list(Comment.objects.filter(tree_id__in=tree_ids, level__lt=MAX_DEPTH).for_thread())
+    comments = list(
+        with_hats(
+            Comment.objects.filter(tree_id__in=tree_ids, level__lt=MAX_DEPTH).for_thread(),
+            post_field="post_id",
+        )
+    )
     attach_votes(comments, user)
     tops = build_forest(comments, sort=sort)
     position = {tree_id: index for index, tree_id in enumerate(tree_ids)}
@@ -102,12 +109,15 @@ def post_thread(post: Post, *, sort: str, page_number, user) -> ThreadPage:
 def comment_subtree(comment: Comment, *, sort: str, user) -> Comment:
     """The comment with its replies down to MAX_DEPTH levels below it, nested (one query + votes)."""
     comments = list(
-        Comment.objects.filter(
-            tree_id=comment.tree_id,
-            lft__gte=comment.lft,
-            rght__lte=comment.rght,
-            level__lt=comment.level + MAX_DEPTH,
-        ).for_thread()
+        with_hats(
+            Comment.objects.filter(
+                tree_id=comment.tree_id,
+                lft__gte=comment.lft,
+                rght__lte=comment.rght,
+                level__lt=comment.level + MAX_DEPTH,
+            ).for_thread(),
+            post_field="post_id",
+        )
     )
     attach_votes(comments, user)
     return build_forest(comments, sort=sort, base_level=comment.level)[0]

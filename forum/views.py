@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
 from .forms import CommentForm, PostForm
+from .hats import with_hats
 from .markup import render_markdown
 from .mod_forms import COMMENT_ACTIONS, POST_ACTIONS
 from .models import Comment, Post, Recommendation, Section
@@ -24,14 +25,15 @@ POSTS_PER_PAGE = 25
 
 
 def _post_for(request: HttpRequest, pk: int) -> Post:
-    """A post the user may see (404 otherwise: drafts of others don't exist for them)."""
-    return get_object_or_404(
-        Post.objects.visible_to(request.user).select_related("author", "section"), pk=pk
-    )
+    """A post the user may see (404 otherwise: drafts of others don't exist for them), with its
+    author's hats."""
+    posts = Post.objects.visible_to(request.user).select_related("author", "section")
+    return get_object_or_404(with_hats(posts, post_field="pk"), pk=pk)
 
 
 def _comment_for(request: HttpRequest, pk: int) -> Comment:
-    comment = get_object_or_404(Comment.objects.select_related("author", "post"), pk=pk)
+    comments = with_hats(Comment.objects.select_related("author", "post"), post_field="post_id")
+    comment = get_object_or_404(comments, pk=pk)
     _post_for(request, comment.post_id)
     return comment
 
@@ -40,14 +42,18 @@ def _comment_for(request: HttpRequest, pk: int) -> Comment:
 
 
 def _post_list(request: HttpRequest, queryset, template: str, **context) -> HttpResponse:
-    page = Paginator(queryset.for_listing(), POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    # Lists show the moderator hat only: a discussion's own hats (organisers) belong in it.
+    posts = with_hats(queryset.for_listing())
+    page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
     context.update(page=page, posts=page.object_list, sections=Section.objects.all())
     return render(request, template, context)
 
 
 def home(request: HttpRequest) -> HttpResponse:
     promoted = list(
-        Post.objects.listed().filter(is_promoted=True).for_listing().order_by("-published_at")[:5]
+        with_hats(Post.objects.listed().filter(is_promoted=True).for_listing()).order_by(
+            "-published_at"
+        )[:5]
     )
     # Only the promoted posts shown above are left out of Hot: a sixth still appears below.
     hot = Post.objects.listed().exclude(pk__in=[p.pk for p in promoted]).order_by("-hot", "-pk")
@@ -274,7 +280,9 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(request, pk)
     post = _post_for(request, comment.post_id)
     sort = clean_sort(request.GET.get("sort"))
-    ancestors = list(comment.get_ancestors().select_related("author"))
+    ancestors = list(
+        with_hats(comment.get_ancestors().select_related("author"), post_field="post_id")
+    )
     top = comment_subtree(comment, sort=sort, user=request.user)
     return render(
         request,
