@@ -40,20 +40,18 @@ def test_admin_cannot_delete_a_campaign_or_change_its_state(admin_client, campai
     assert Campaign.objects.filter(pk=campaign.pk).exists()
 
 
-def test_moderator_removes_a_campaign_from_the_admin_with_a_reason(client, moderator, campaign):
-    client.force_login(moderator)
-    changelist = reverse("admin:campaigns_campaign_changelist")
-    assert client.get(changelist).status_code == 200
-    response = client.post(
-        changelist,
-        {
-            "action": "remove_with_reason",
-            "_selected_action": [campaign.pk],
-            "apply": "yes",
-            "reason": "Misleading claims about a named member",
-        },
-    )
-    assert response.status_code == 302
+def test_moderator_removes_a_campaign_from_the_admin_with_a_reason(app, moderator, campaign):
+    # The changelist's action form as rendered: tick, choose, submit; then the reason page.
+    page = app.get(reverse("admin:campaigns_campaign_changelist"), user=moderator)
+    form = page.forms["changelist-form"]
+    form["action"].select("remove_with_reason")
+    form["_selected_action"] = [str(campaign.pk)]
+    reason_page = form.submit()
+    assert f"campaign #{campaign.pk} by @olu: Take back control" in reason_page.text
+    reason_form = reason_page.forms["action-reason-form"]
+    reason_form["reason"] = "Misleading claims about a named member"
+    done = reason_form.submit().follow()
+    assert "Remove with reason: done for 1 campaign" in done.text
     campaign.refresh_from_db()
     assert (campaign.state, campaign.removed_reason) == (
         ContentState.REMOVED,
