@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from .models import Affiliation, Visibility
+from .validators import USERNAME_RULE
 
 
 class SignupExtraForm(forms.Form):
@@ -15,6 +16,15 @@ class SignupExtraForm(forms.Form):
         label="I have read the privacy notice and agree to my account data being processed as it says.",
         error_messages={"required": "You need to accept the privacy notice to join."},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "username" in self.fields:  # declared by allauth's sign-up form, our subclass
+            self.fields[
+                "username"
+            ].help_text = (
+                f"Shown on your profile and beside what you write, as @name. {USERNAME_RULE}"
+            )
 
     def signup(self, request, user) -> None:
         user.privacy_accepted_at = timezone.now()

@@ -1,15 +1,47 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from .validators import (
+    USERNAME_RULE,
+    UsernameCharactersValidator,
+    username_skeleton,
+    validate_username_available,
+)
+
+
+class UsernameSkeletonField(models.CharField):
+    """Filled from the username on insert (bulk_create too: Django calls pre_save there) and when
+    the username changes, so the look-alike check is one lookup on a unique index."""
+
+    def pre_save(self, model_instance, add):
+        # getattr: migrations' historical models have no _loaded_username.
+        if add or model_instance.username != getattr(model_instance, "_loaded_username", None):
+            setattr(model_instance, self.attname, username_skeleton(model_instance.username))
+        return super().pre_save(model_instance, add)
+
 
 class User(AbstractUser):
     """A member. Profile fields live here so rendering an author never needs a second join."""
 
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text=USERNAME_RULE,
+        validators=[UsernameCharactersValidator()],
+        error_messages={"unique": "A member with that username already exists."},
+    )
+    # username_skeleton(username): the same for usernames that look alike (accounts.validators).
+    # Null only for members who already had a look-alike's skeleton when it was introduced.
+    username_skeleton = UsernameSkeletonField(
+        max_length=150, unique=True, null=True, editable=False
+    )
     display_name = models.CharField(
         max_length=60,
         blank=True,
@@ -32,8 +64,35 @@ class User(AbstractUser):
         # Held by the Moderators group (accounts.permissions): the admin's suspend/ban actions.
         permissions = [("moderate_member", "Can suspend and ban members")]
 
+    # The username as loaded, so a save recomputes the skeleton only when the username changed.
+    _loaded_username: str | None = None
+
     def __str__(self) -> str:
         return self.username
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        if "username" in field_names:
+            instance._loaded_username = instance.username
+        return instance
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_skeleton"}
+        super().save(*args, **kwargs)
+        self._loaded_username = self.username
+
+    def clean(self) -> None:
+        super().clean()  # Django's: NFKC-normalises the username
+        # Wherever a username is chosen or changed through a form (the admin's included): not a
+        # look-alike of another member's. Reserved names stay open to staff in the admin.
+        if self.username != self._loaded_username:
+            try:
+                validate_username_available(self.username, exclude_pk=self.pk, allow_reserved=True)
+            except ValidationError as error:
+                raise ValidationError({"username": error}) from None
 
     @property
     def name(self) -> str:

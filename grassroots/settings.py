@@ -182,7 +182,8 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's, but an email address logs in only once verified (accounts/backends.py).
+    "accounts.backends.VerifiedEmailBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -196,6 +197,8 @@ LOGIN_REDIRECT_URL = "forum:home"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_FORMS = {"login": "accounts.login_form.LoginForm"}
+# Refuses look-alike usernames at sign-up (accounts/adapter.py, accounts/validators.py).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
 # A hidden field that people never see and bots fill in: such sign-ups are silently dropped.
 ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"
@@ -206,7 +209,9 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS_ENABLED = True  # allauth's defaults: login failures, sign-ups, resets, ...
 ACCOUNT_USERNAME_MIN_LENGTH = 3
-ACCOUNT_USERNAME_BLACKLIST = ["admin", "administrator", "moderator", "moderators", "staff", "root"]
+# Compared by skeleton (accounts.validators), so `adm1n` and `Moderator_` are refused too.
+ACCOUNT_USERNAME_BLACKLIST = ["admin", "administrator", "moderator", "moderators", "mod", "mods"]
+ACCOUNT_USERNAME_BLACKLIST += ["staff", "root", "support", "help", "system", "official", "security"]
 ACCOUNT_USER_DISPLAY = "accounts.models.user_display"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"

@@ -225,3 +225,60 @@ def test_allauth_pages_use_the_site_layout(member_client, client, name):
     assert 'class="site-header"' in html
     assert "css/site.css" in html
     assert 'href="/privacy/"' in html
+
+
+# The same journey through the forms the pages render (WebTest) --------------------------------
+
+
+def test_signup_verify_login_as_rendered(app, mailoutbox):
+    form = app.get(reverse("forum:home")).click("Join", index=0).forms["signup-form"]
+    form["username"] = "rosa"
+    form["email"] = "rosa@example.org"
+    form["password1"] = NEW_PASSWORD
+    form["password2"] = NEW_PASSWORD
+    form["accept_privacy"] = True
+    sent = form.submit().follow()
+    assert "We have sent an email to you for verification." in sent.text
+    user = User.objects.get(username="rosa")
+    assert user.privacy_accepted_at is not None
+
+    confirm_page = app.get(confirmation_path(mailoutbox[0]))
+    confirm = next(
+        f for f in confirm_page.forms.values() if f.action.startswith("/accounts/confirm-email/")
+    )
+    confirm.submit()
+    assert EmailAddress.objects.get(user=user).verified
+
+    app.reset()
+    login_page = app.get(reverse("account_login"))
+    form = next(f for f in login_page.forms.values() if f.action == reverse("account_login"))
+    form["login"] = "rosa@example.org"  # the verified address works as a log-in name
+    form["password"] = NEW_PASSWORD
+    home = form.submit().follow()
+    assert 'class="current-user">rosa<' in home.text
+
+
+def test_signup_as_rendered_refuses_a_taken_username_keeping_input(app, member, mailoutbox):
+    form = app.get(reverse("account_signup")).forms["signup-form"]
+    form["username"] = "Alice"
+    form["email"] = "someone@example.org"
+    form["password1"] = NEW_PASSWORD
+    form["password2"] = NEW_PASSWORD
+    form["accept_privacy"] = True
+    page = form.submit()
+    assert page.status_code == 200
+    assert "That username is taken" in page.text
+    assert page.forms["signup-form"]["username"].value == "Alice"
+    assert page.forms["signup-form"]["email"].value == "someone@example.org"
+    assert mailoutbox == []
+
+
+def test_wrong_password_as_rendered_keeps_the_login_name(app, member):
+    login_page = app.get(reverse("account_login"))
+    form = next(f for f in login_page.forms.values() if f.action == reverse("account_login"))
+    form["login"] = "alice"
+    form["password"] = "wrong"
+    page = form.submit()
+    assert "The username and/or password you specified are not correct." in page.text
+    form = next(f for f in page.forms.values() if f.action == reverse("account_login"))
+    assert form["login"].value == "alice"

@@ -1,0 +1,29 @@
+import unicodedata
+
+from allauth.account.adapter import DefaultAccountAdapter
+
+from .validators import USERNAME_UNAVAILABLE, validate_username_available
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """allauth's adapter (ACCOUNT_ADAPTER), with usernames that can't pass for someone else's."""
+
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # One message for taken, reserved and look-alike names: which one it was helps no one.
+        "username_taken": USERNAME_UNAVAILABLE,
+        "username_blacklisted": USERNAME_UNAVAILABLE,
+    }
+
+    def clean_username(self, username: str, shallow: bool = False) -> str:
+        # NFKC first, as Django's own forms do: rosa typed in full-width letters (an East Asian
+        # keyboard's wide mode) becomes plain rosa, and a full-width maya is maya's. What comes
+        # back is what is stored.
+        username = unicodedata.normalize("NFKC", username)
+        # allauth's checks: the model field's validators (ASCII only), the reserved list
+        # (ACCOUNT_USERNAME_BLACKLIST, exact), an existing member's name in any case.
+        username = super().clean_username(username, shallow=shallow)
+        if not shallow:
+            # Then by skeleton: `maya_`, `rnaya`, `Maya.` and `adm1n` look like maya and admin.
+            validate_username_available(username)
+        return username
