@@ -4,10 +4,17 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Affiliation, Notification, User
+from .models import Affiliation, Notification, User, Visibility
 
 
-@transaction.atomic
+class ProfileRefused(Exception):
+    """A suspended member tried to publish through their profile; the message says what still works."""
+
+
+# Who sees an affiliation, narrowest first: a suspended member may move down this list, never up.
+_AUDIENCE = [Visibility.PRIVATE, Visibility.MEMBERS, Visibility.PUBLIC]
+
+
 def profile_update(
     *,
     user: User,
@@ -15,28 +22,66 @@ def profile_update(
     bio: str,
     affiliations: dict[str, tuple[str, str] | None],
 ) -> User:
-    """Save a member's own profile. An affiliation set to None is deleted: consent withdrawn."""
-    user.display_name = display_name.strip()
-    user.bio = bio.strip()
-    user.save(update_fields=["display_name", "bio"])
-    existing = {a.kind: a for a in user.affiliations.select_for_update()}
-    for kind, shared in affiliations.items():
-        current = existing.get(kind)
-        if shared is None:
-            if current is not None:
-                current.delete()
-            continue
-        name, visibility = shared
-        if current is None:
-            Affiliation.objects.create(
-                user=user, kind=kind, name=name, visibility=visibility, consented_at=timezone.now()
-            )
-        elif (current.name, current.visibility) != (name, visibility):
-            # A changed name or wider audience is a fresh decision to share: re-date the consent.
-            current.name, current.visibility = name, visibility
-            current.consented_at = timezone.now()
-            current.save(update_fields=["name", "visibility", "consented_at"])
+    """Save a member's own profile. An affiliation set to None is deleted: consent withdrawn.
+
+    A suspended member can't publish here either: their display name and bio, and an affiliation's
+    name, shown on their profile and beside everything they wrote, stay as they are, and nothing
+    is shared more widely. Withdrawing consent never waits on a suspension: removing an
+    affiliation or narrowing who sees it is saved, and then ProfileRefused says what wasn't.
+    """
+    display_name, bio = display_name.strip(), bio.strip()
+    with transaction.atomic():
+        # Locked and re-read, so a suspension that began after the page loaded still counts.
+        member = User.objects.select_for_update().get(pk=user.pk)
+        suspended = member.is_suspended
+        refused = False
+        if (display_name, bio) != (member.display_name, member.bio):
+            if suspended:
+                refused = True
+            else:
+                member.display_name, member.bio = display_name, bio
+                member.save(update_fields=["display_name", "bio"])
+        existing = {a.kind: a for a in member.affiliations.select_for_update()}
+        for kind, shared in affiliations.items():
+            current = existing.get(kind)
+            if shared is None:
+                if current is not None:
+                    current.delete()
+                continue
+            name, visibility = shared
+            if suspended and not _only_narrows(current, name, visibility):
+                refused = True
+                continue
+            if current is None:
+                Affiliation.objects.create(
+                    user=member,
+                    kind=kind,
+                    name=name,
+                    visibility=visibility,
+                    consented_at=timezone.now(),
+                )
+            elif (current.name, current.visibility) != (name, visibility):
+                # A changed name or wider audience is a fresh decision to share: re-date the consent.
+                current.name, current.visibility = name, visibility
+                current.consented_at = timezone.now()
+                current.save(update_fields=["name", "visibility", "consented_at"])
+    user.display_name, user.bio = member.display_name, member.bio
+    if refused:
+        until = timezone.localtime(member.suspended_until)
+        raise ProfileRefused(
+            f"Your account is suspended until {until:%d %B %Y, %H:%M}: until then you can't "
+            "change your display name or bio, or share an affiliation or widen who sees it. "
+            "You can still remove an affiliation or narrow who sees it; any such change you made "
+            "here is saved."
+        )
     return user
+
+
+def _only_narrows(current: Affiliation | None, name: str, visibility: str) -> bool:
+    """Whether keeping (name, visibility) publishes nothing new: same name, same or fewer readers."""
+    if current is None or current.name != name:
+        return False
+    return _AUDIENCE.index(visibility) <= _AUDIENCE.index(current.visibility)
 
 
 def notify(*, users: Iterable[User], kind: str, message: str, url: str = "") -> int:

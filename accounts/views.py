@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .forms import ProfileForm
 from .models import User
-from .services import notifications_mark_read, profile_update
+from .services import ProfileRefused, notifications_mark_read, profile_update
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
@@ -27,14 +27,19 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(user))
     if request.method == "POST" and form.is_valid():
-        profile_update(
-            user=user,
-            display_name=form.cleaned_data["display_name"],
-            bio=form.cleaned_data["bio"],
-            affiliations=form.affiliations(),
-        )
-        messages.success(request, "Your profile is saved.")
-        return redirect(user.get_absolute_url())
+        try:
+            profile_update(
+                user=user,
+                display_name=form.cleaned_data["display_name"],
+                bio=form.cleaned_data["bio"],
+                affiliations=form.affiliations(),
+            )
+        except ProfileRefused as refused:
+            # Suspended: the page comes back with what they typed and what still works.
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect(user.get_absolute_url())
     return render(request, "accounts/profile_edit.html", {"form": form})
 
 

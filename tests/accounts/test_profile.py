@@ -214,3 +214,31 @@ def test_bio_is_escaped(client, db):
     html = client.get(user.get_absolute_url()).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_profile_form_as_rendered(app, member):
+    # From the member's own profile page, through its link, to the form the page renders.
+    profile = app.get(member.get_absolute_url(), user=member)
+    form = profile.click("Edit my profile").forms["profile-form"]
+    assert form["display_name"].value == "Alice Okafor"
+    form["display_name"] = "Alice O."
+    form["bio"] = "Nurse and Unison rep."
+    form["union_name"] = "Unison"
+    form["union_visibility"].select("public")
+    form["union_consent"] = True
+    page = form.submit().follow()
+    assert "Your profile is saved." in page.text
+    assert "Alice O." in page.html.select_one("h1").get_text()
+    assert "Unison" in page.html.select_one(".affiliations").get_text()
+    union = Affiliation.objects.get(user=member)
+    assert (union.name, union.visibility) == ("Unison", "public")
+
+
+def test_profile_form_as_rendered_keeps_input_when_consent_is_missing(app, member):
+    form = app.get(EDIT_URL, user=member).forms["profile-form"]
+    form["branch_name"] = "Leeds Central"
+    page = form.submit()
+    assert page.status_code == 200
+    assert "Tick the box to confirm you want to share your party branch" in page.text
+    assert page.forms["profile-form"]["branch_name"].value == "Leeds Central"
+    assert not Affiliation.objects.filter(user=member).exists()
