@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Notification
 from accounts.services import notify
@@ -86,3 +87,41 @@ def test_nothing_is_delivered_when_the_write_rolls_back(member):
         notify(users=[member], kind="test", message="never")
         transaction.set_rollback(True)
     assert not Notification.objects.exists()
+
+
+def test_the_list_marks_exactly_the_unread_ones(app, member, on_commit):
+    with on_commit():
+        for i in range(4):
+            notify(users=[member], kind="test", message=f"Note {i}", url="/")
+    Notification.objects.filter(message__in=["Note 0", "Note 2"]).update(read_at=timezone.now())
+    items = app.get(URL, user=member).html.select("li.notification")
+    marked = {
+        item.a.get_text(strip=True): (
+            "unread" in item["class"],
+            item.select_one(".new-label") is not None,
+            "(unread)" in item.get_text(),
+        )
+        for item in items
+    }
+    assert marked == {
+        "Note 0": (False, False, False),
+        "Note 1": (True, True, True),
+        "Note 2": (False, False, False),
+        "Note 3": (True, True, True),
+    }
+
+
+def test_mark_all_read_as_rendered(app, member, on_commit):
+    with on_commit():
+        notify(users=[member], kind="test", message="Read me", url="/")
+        notify(users=[member], kind="test", message="And me", url="/")
+    page = app.get(URL, user=member)
+    assert len(page.html.select("li.notification.unread")) == 2
+    response = page.forms["notifications-read-form"].submit().follow()
+    assert response.html.select("li.notification.unread") == []
+    assert response.html.select(".new-label") == []
+    assert "Mark all as read" not in response.text
+    assert "Read me" in response.text and "And me" in response.text
+    member.refresh_from_db()
+    assert member.unread_notifications == 0
+    assert not Notification.objects.filter(user=member, read_at__isnull=True).exists()

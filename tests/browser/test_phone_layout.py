@@ -1,0 +1,155 @@
+"""On a phone (375x740, an iPhone's CSS size): no page scrolls sideways, the logged-in header takes
+at most two rows, the account menu opens without JavaScript, and unread notifications stand out."""
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import Notification
+from accounts.services import notify
+from forum import moderation, services
+from forum.models import Section
+from tests.conftest import PASSWORD, make_member
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+PHONE = {"width": 375, "height": 740}
+OVERFLOW = "[document.documentElement.scrollWidth, window.innerWidth]"
+# How many rows the header's visible links and controls sit on: their vertical centres, grouped
+# where they lie within 12px of each other.
+HEADER_ROWS = """() => {
+  const items = document.querySelectorAll(
+    '.site-header .site-name, .site-header .main-nav a, .site-header .write-link,'
+    + ' .site-header .account-menu > summary, .site-header .account-nav > ul a');
+  const centres = [];
+  for (const item of items) {
+    const box = item.getBoundingClientRect();
+    if (box.width && box.height) centres.push((box.top + box.bottom) / 2);
+  }
+  centres.sort((a, b) => a - b);
+  return centres.filter((c, i) => i === 0 || c - centres[i - 1] > 12).length;
+}"""
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def moderator():
+    from django.contrib.auth.models import Group
+
+    from accounts.models import MODERATORS_GROUP
+
+    maya = make_member("maya", display_name="Maya Patel", is_staff=True)
+    maya.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    return maya
+
+
+def log_in(page, username):
+    page.goto("/accounts/login/")
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.locator(".account-menu > summary")).to_be_visible()
+
+
+def header_height_limit(page) -> float:
+    """Two rows of the header's text, plus its padding and the account menu's border."""
+    line = page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)")
+    return 2 * line + 48
+
+
+def test_sign_up_page_does_not_scroll_sideways_and_its_honeypot_has_a_label(phone):
+    phone.goto("/accounts/signup/")
+    scroll_width, inner_width = phone.evaluate(OVERFLOW)
+    assert scroll_width <= inner_width
+    honeypot = phone.locator("input[name=website]")
+    assert honeypot.evaluate("el => [...el.labels].map(l => l.textContent.trim())") == [
+        "Leave this field empty"
+    ]
+    box = phone.locator(".honeypot").bounding_box()
+    assert box["width"] <= 1 and box["height"] <= 1  # a clipped 1px box: nobody sees it
+    assert phone.locator(".honeypot").get_attribute("aria-hidden") == "true"
+    assert honeypot.get_attribute("tabindex") == "-1"
+    # The privacy link opens the notice beside the form, which keeps what was typed.
+    phone.get_by_label("Username").fill("rosa")
+    with phone.context.expect_page() as notice:
+        phone.locator("#signup-form").get_by_role("link", name="privacy notice").click()
+    expect(notice.value.get_by_role("heading", level=1)).to_have_text("Privacy notice")
+    expect(phone.get_by_label("Username")).to_have_value("rosa")
+
+
+def test_moderator_header_fits_two_rows_and_its_menu_opens(phone):
+    maya = moderator()
+    notify(users=[maya], kind="test", message="Something happened")
+    log_in(phone, "maya")
+    phone.goto("/")
+    assert phone.evaluate(HEADER_ROWS) <= 2
+    height = phone.locator(".site-header").evaluate("el => el.getBoundingClientRect().height")
+    assert height <= header_height_limit(phone)
+    assert phone.evaluate(OVERFLOW)[0] <= PHONE["width"]
+    # The closed menu still shows the unread count; opening it shows every account link.
+    summary = phone.locator(".account-menu > summary")
+    expect(summary).to_contain_text("Maya Patel")
+    expect(summary.locator(".count")).to_contain_text("1")
+    menu = phone.get_by_role("navigation", name="Account")
+    expect(menu.get_by_role("link", name="Settings")).to_be_hidden()
+    summary.click()
+    for name in ["Maya Patel", "Notifications", "Settings", "Reports", "Admin"]:
+        expect(menu.get_by_role("link", name=name)).to_be_visible()
+    menu.get_by_role("button", name="Log out").click()
+    expect(phone.get_by_role("link", name="Log in", exact=True)).to_be_visible()
+
+
+def test_moderation_log_with_long_reasons_does_not_scroll_sideways(phone):
+    maya = moderator()
+    bob = make_member("bob", display_name="Bob Hughes")
+    post = services.post_create(
+        author=bob,
+        section=Section.objects.get(slug="party-finances"),
+        title="Open the books",
+        body="Every line.",
+        publish=True,
+    )
+    for i in range(3):
+        comment = services.comment_create(post=post, author=bob, body=f"Comment {i}")
+        moderation.content_remove(
+            moderator=maya,
+            target=comment,
+            reason="Shares a member's home address and phone number, after two warnings, "
+            "in a thread about branch finances " + "https://example.org/" + "a" * 120,
+        )
+    log_in(phone, "maya")
+    phone.goto("/moderation/log/")
+    expect(phone.get_by_text("Removed").first).to_be_visible()
+    scroll_width, inner_width = phone.evaluate(OVERFLOW)
+    assert scroll_width <= inner_width
+    assert phone.evaluate(HEADER_ROWS) <= 2
+
+
+def test_unread_notifications_look_different_from_read_ones(phone):
+    alice = make_member("alice", display_name="Alice Okafor")
+    notify(users=[alice], kind="test", message="Old news")
+    Notification.objects.update(read_at="2026-01-01T00:00:00Z")
+    notify(users=[alice], kind="test", message="Fresh news")
+    log_in(phone, "alice")
+    phone.goto("/notifications/")
+    unread = phone.locator(".notification", has_text="Fresh news")
+    read = phone.locator(".notification", has_text="Old news")
+    expect(unread.locator(".new-label")).to_have_text("New")
+    expect(unread.locator(".new-label")).to_be_visible()
+    expect(read.locator(".new-label")).to_have_count(0)
+
+    def looks(item):
+        return item.evaluate(
+            "el => [getComputedStyle(el).fontWeight, getComputedStyle(el).borderLeftColor]"
+        )
+
+    assert looks(unread) != looks(read)
+    assert looks(unread)[0] != looks(read)[0]  # not by colour alone: bold as well
