@@ -71,7 +71,10 @@ class ModerationForm(forms.Form):
         error_messages={"required": "Give a reason: it is shown in the log and to the member."},
     )
     section = forms.ModelChoiceField(
-        queryset=Section.objects.all(), required=False, label="Move to section"
+        queryset=Section.objects.all(),
+        required=False,
+        label="Move to section",
+        help_text="Only for “Move to another section”.",
     )
 
     def __init__(self, *args, kind: str, **kwargs):
