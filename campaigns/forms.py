@@ -86,11 +86,16 @@ class CampaignForm(forms.Form):
         required=False,
         widget=forms.FileInput(attrs={"accept": images.ACCEPT}),
         help_text=(
-            f"JPEG, PNG, WebP or GIF, up to {images.MAX_BYTES // 1_048_576} MB and "
-            f"{images.MAX_SIDE} pixels a side. Shown on the page and when it is shared "
-            "(1200 x 630 works best). Photos are stripped of location data."
+            f"JPEG, PNG, WebP or GIF, up to {images.MAX_BYTES // 1_048_576} MB, "
+            f"{images.MAX_SIDE} pixels a side and {images.MAX_PIXELS // 1_000_000} million "
+            "pixels. Shown on the page and when it is shared (1200 x 630 works best). An "
+            "animation shows as its first frame. Location and camera data are removed."
         ),
     )
+    # The image checked on an earlier submit of this form (a preview, or an error elsewhere):
+    # browsers never refill a file input, so the form carries a signed token naming it instead.
+    pending_image = forms.CharField(widget=forms.HiddenInput, required=False)
+    drop_pending_image = forms.BooleanField(required=False, label="Don't use this image")
     remove_image = forms.BooleanField(required=False, label="Remove the current image")
     image_alt = forms.CharField(
         label="Image description",
@@ -108,8 +113,11 @@ class CampaignForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, campaign: Campaign | None = None, **kwargs):
+    def __init__(self, *args, campaign: Campaign | None = None, user=None, **kwargs):
         self.campaign = campaign
+        self.user = user  # whose kept image a token may name
+        self.pending: images.PendingImage | None = None
+        self._pending_used = False
         if campaign is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 name: getattr(campaign, name)
@@ -146,6 +154,7 @@ class CampaignForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        self._use_pending_image(data)
         keeps_image = (
             self.campaign is not None and bool(self.campaign.image) and not data.get("remove_image")
         )
@@ -153,6 +162,42 @@ class CampaignForm(forms.Form):
         if has_image and not data.get("image_alt", "").strip() and "image" not in self.errors:
             self.add_error("image_alt", "Describe the image for people who can't see it.")
         return data
+
+    def _use_pending_image(self, data: dict) -> None:
+        """With no new image chosen, the one kept from before is this submission's image. A token
+        signed for another member, or too old, names nothing."""
+        token = data.get("pending_image") or ""
+        if token and self.user is not None:
+            self.pending = images.pending_find(token, user=self.user)
+        if data.get("image") or "image" in self.errors or data.get("drop_pending_image"):
+            return
+        kept = images.pending_open(self.pending) if self.pending else None
+        if kept is not None:
+            data["image"], self._pending_used = kept, True
+        elif token:
+            self.pending = None
+            self.add_error("image", images.PENDING_LOST)
+
+    def keep_image(self) -> None:
+        """The form is coming back to the member (a preview, or an error): keep a newly checked
+        image, so it needn't be chosen again; let go of a kept one replaced or dropped."""
+        data = getattr(self, "cleaned_data", {})
+        fresh = None if self._pending_used else data.get("image")
+        if self.pending is not None and (fresh is not None or data.get("drop_pending_image")):
+            images.pending_discard(self.pending)
+            self.pending = None
+        if fresh is not None:
+            self.pending = images.pending_keep(fresh, user=self.user)
+            self._pending_used = True
+        self.data = self.data.copy()
+        self.data["pending_image"] = self.pending.token if self.pending else ""
+        self.data.pop("drop_pending_image", None)
+
+    def forget_pending_image(self) -> None:
+        """After a save the kept file is no longer needed (the campaign has its own copy)."""
+        if self.pending is not None:
+            images.pending_discard(self.pending)
+            self.pending = None
 
 
 def _version_field() -> forms.CharField:

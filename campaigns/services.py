@@ -9,10 +9,12 @@ discussion post) are called here, explicitly; emails go out only after the trans
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date, timedelta
 from functools import partial
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import File
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
@@ -22,6 +24,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from accounts.services import notify
+from forum.limits import Rate, exceeded, is_new_member, longest_window
 from forum.markup import render_markdown
 from forum.models import ContentState, ModerationAction, Post, Section
 from forum.moderation import _require_reason, content_remove, content_restore, log_action
@@ -49,6 +52,15 @@ UPDATES_PER_WINDOW = 3
 UPDATE_WINDOW = timedelta(days=7)
 DOUBLE_SUBMIT_WINDOW = timedelta(seconds=30)
 MATERIAL_FIELDS = {"target": "who", "ask": "what", "body": "why"}
+# New drafts, counted like forum posts (forum.limits): a draft costs an image and a rendering.
+CAMPAIGN_RATES = [Rate(5, timedelta(hours=1), "at most 5 new campaigns an hour")]
+NEW_MEMBER_CAMPAIGN_RATES = [
+    Rate(2, timedelta(hours=1), "at most 2 new campaigns an hour in your first day")
+]
+# Checking an uploaded image is the costliest thing a member can ask of the server, and a preview
+# or a form with an error elsewhere does it without creating a row, so these count in the cache.
+IMAGE_RATE = Rate(10, timedelta(minutes=10), "at most 10 images in 10 minutes")
+PREVIEW_RATE = Rate(30, timedelta(minutes=10), "at most 30 previews in 10 minutes")
 
 
 class ChangeNoteRequired(ActionRefused):
@@ -81,6 +93,60 @@ def _unique_slug(title: str) -> str:
     return f"{base}-{n}"
 
 
+# Limits on work that saves nothing ---------------------------------------------------------------
+
+
+def _spend(what: str, user: User, rate: Rate) -> bool:
+    """Count one more use of a per-member budget in the shared cache; False once it is spent.
+
+    The window is fixed (clock-aligned) and its number is part of the key, so the count holds on
+    any Django cache backend: add + incr, and touch because the database and file caches' incr
+    sets the default expiry. A burst across a window's end may get up to twice the count.
+    """
+    seconds = int(rate.window.total_seconds())
+    key = f"campaigns:{what}:{user.pk}:{int(time.time()) // seconds}"
+    cache.add(key, 0, seconds)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # it expired between add and incr
+        cache.add(key, 1, seconds)
+        used = 1
+    cache.touch(key, seconds)
+    return used <= rate.count
+
+
+def ensure_can_check_image(user: User) -> None:
+    """Called before an uploaded image is opened."""
+    if settings.FORUM_RATE_LIMITS and not _spend("image", user, IMAGE_RATE):
+        raise ActionRefused(
+            f"You have sent images faster than the site allows ({IMAGE_RATE.text}), so this one "
+            "wasn't checked. Everything else you typed is still here: choose the image again in "
+            "a few minutes."
+        )
+
+
+def ensure_can_preview(user: User) -> None:
+    if settings.FORUM_RATE_LIMITS and not _spend("preview", user, PREVIEW_RATE):
+        raise ActionRefused(
+            f"You are previewing faster than the site allows ({PREVIEW_RATE.text}). "
+            "Your text is still here: try again in a few minutes."
+        )
+
+
+def _check_campaign_rate(creator: User) -> None:
+    """Under the member's row lock, so concurrent submissions are counted one after another."""
+    if not settings.FORUM_RATE_LIMITS:
+        return
+    rates = NEW_MEMBER_CAMPAIGN_RATES if is_new_member(creator) else CAMPAIGN_RATES
+    since = timezone.now() - longest_window(rates)
+    times = Campaign.objects.filter(created_by=creator, created_at__gte=since)
+    if rate := exceeded(rates, list(times.values_list("created_at", flat=True))):
+        raise ActionRefused(
+            f"You are starting campaigns faster than the site allows ({rate.text}). "
+            "Your text is still here: save it in a little while."
+        )
+
+
 # Campaign pages ----------------------------------------------------------------------------------
 
 
@@ -109,6 +175,7 @@ def campaign_create(
     ).first()
     if duplicate is not None:
         return duplicate
+    _check_campaign_rate(creator)
     campaign = Campaign(
         title=title,
         summary=summary.strip(),

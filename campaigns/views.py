@@ -186,25 +186,60 @@ def campaign_updates(request: HttpRequest, slug: str) -> HttpResponse:
 # Writing and editing -----------------------------------------------------------------------------
 
 
-def _form_page(request, form, *, campaign: Campaign | None, status: int = 200) -> HttpResponse:
+def _previewing(request: HttpRequest) -> bool:
+    return request.method == "POST" and request.POST.get("action") == "preview"
+
+
+def _campaign_form(
+    request: HttpRequest, *, campaign: Campaign | None = None, initial: dict | None = None
+) -> CampaignForm:
+    """The campaign form, bound on POST, with the member's limits applied before any work: an
+    image over the limit is never opened, a preview over the limit is not rendered."""
+    # The edit form takes its initial values from the campaign.
+    known = {"campaign": campaign, "user": request.user} | ({"initial": initial} if initial else {})
+    if request.method != "POST":
+        return CampaignForm(**known)
+    files, refusals = request.FILES, {}
+    if files.get("image"):
+        try:
+            services.ensure_can_check_image(request.user)
+        except services.ActionRefused as refusal:
+            files, refusals["image"] = None, str(refusal)
+    if _previewing(request):
+        try:
+            services.ensure_can_preview(request.user)
+        except services.ActionRefused as refusal:
+            refusals[None] = str(refusal)
+    form = CampaignForm(request.POST, files or None, **known)
+    if refusals:
+        form.full_clean()
+        for field, message in refusals.items():
+            form.add_error(field, message)
+    return form
+
+
+def _form_page(request, form, *, campaign: Campaign | None) -> HttpResponse:
     preview = None
-    if request.POST.get("action") == "preview" and form.is_valid():
-        preview = render_markdown(form.cleaned_data["body"])
+    if request.method == "POST":
+        if _previewing(request) and form.is_valid():
+            preview = render_markdown(form.cleaned_data["body"])
+        form.keep_image()
     context = {"form": form, "campaign": campaign, "preview": preview}
-    return render(request, "campaigns/form.html", context, status=status)
+    return render(request, "campaigns/form.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def campaign_create(request: HttpRequest) -> HttpResponse:
     initial = {"section": Section.objects.filter(slug=request.GET.get("section", "")).first()}
-    form = CampaignForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and request.POST.get("action") != "preview" and form.is_valid():
+    form = _campaign_form(request, initial=initial)
+    if request.method == "POST" and not _previewing(request) and form.is_valid():
         try:
             campaign = services.campaign_create(creator=request.user, **_fields(form))
         except services.ActionRefused as refusal:
             form.add_error(None, str(refusal))
         else:
+            form.forget_pending_image()
             messages.success(request, "Draft saved. Only you and your co-organisers can see it.")
             return redirect(campaign)
     return _form_page(request, form, campaign=None)
@@ -223,8 +258,8 @@ def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if not campaign.can_edit(request.user):
         messages.error(request, "A closed campaign can't be edited; a moderator can reopen it.")
         return redirect(campaign)
-    form = CampaignForm(request.POST or None, request.FILES or None, campaign=campaign)
-    if request.method == "POST" and request.POST.get("action") != "preview" and form.is_valid():
+    form = _campaign_form(request, campaign=campaign)
+    if request.method == "POST" and not _previewing(request) and form.is_valid():
         try:
             services.campaign_edit(
                 campaign=campaign,
@@ -239,6 +274,7 @@ def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
         except services.ActionRefused as refusal:
             form.add_error(None, str(refusal))
         else:
+            form.forget_pending_image()
             messages.success(request, "Your changes are saved.")
             return redirect(campaign)
     return _form_page(request, form, campaign=campaign)

@@ -171,7 +171,7 @@ def test_bad_images_are_refused_with_a_message_and_text_kept(member_client, uplo
     assert response.status_code == 200
     html = response.content.decode()
     assert message in html
-    assert "choose your image again" in html
+    assert 'id="pending-image"' not in html  # a refused image is not kept for the next submit
     assert "Leeds City Council" in html
     assert not Campaign.objects.exists()
 
