@@ -9,10 +9,12 @@ from io import BytesIO
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from PIL import Image
 
 from campaigns import images
 from campaigns.images import clean_image
+from forum.models import Section
 
 from . import factories
 
@@ -117,3 +119,23 @@ def test_progressive_jpeg_with_ordinary_scans_is_accepted():
     cleaned = clean_image(factories.upload("ok.jpg", data=progressive_jpeg_with_scans(20)))
     with Image.open(BytesIO(cleaned.read())) as image:
         assert (image.format, image.size) == ("JPEG", (400, 300))
+
+
+@pytest.mark.django_db
+def test_previewing_the_reported_bomb_answers_with_a_message(member_client, decoded):
+    data = {
+        "title": "Party",
+        "summary": "A party.",
+        "target": "Us",
+        "ask": "Come.",
+        "body": "Because.",
+        "goal": "5",
+        "section": Section.objects.get(slug="campaigns").pk,
+        "image_alt": "Balloons",
+        "action": "preview",
+        "image": factories.upload("party.gif", data=frame_bomb(150, (4000, 4000))),
+    }
+    response = member_client.post(reverse("campaigns:create"), data)
+    assert response.status_code == 200
+    assert "at most 12 million (say 4000 x 3000), please." in response.content.decode()
+    assert decoded == []
