@@ -1,0 +1,636 @@
+"""Every guard tested where it lives: each service that enforces a role, ownership or a state is
+called directly, with each wrong caller, and must refuse and change nothing.
+
+Views refuse first, so a test through a view can't tell whether the service would have refused
+too; an admin action, a task or a future API calls the service with no view in front. Each case
+here calls the service itself, then checks that no row of the three apps changed (every field
+of every row, so counts, the target's fields, the moderation log and notifications alike), that
+nothing was left to run after commit (notifications and emails are sent then), and that no email
+went out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import MODERATORS_GROUP
+from campaigns import services as campaigns
+from campaigns.models import NameVisibility, Organiser
+from forum import moderation
+from forum import services as forum
+from forum.models import Report, Section
+from forum.services import ActionRefused
+from tests.campaigns import factories as campaign_factories
+from tests.conftest import make_member
+from tests.forum import factories
+
+pytestmark = pytest.mark.django_db
+
+REASON = "Breaks rule 2."
+
+
+@pytest.fixture
+def world(member, other_member, moderator, organiser):
+    """A small community with one of everything a guard protects.
+
+    alice (member) wrote a post, a comment and a draft; bob (other_member) replied; maya is a
+    moderator, and mo a second one; olu (organiser) owns campaigns open, draft and closed, with
+    cora and dan as co-organisers; sue was suspended after writing and starting a campaign; ben
+    is banned.
+    """
+    w = SimpleNamespace(
+        alice=member,
+        bob=other_member,
+        maya=moderator,
+        olu=organiser,
+        section=Section.objects.first(),
+    )
+    w.mo = make_member("mo", display_name="Mo Second-Moderator")
+    w.mo.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    w.cora = make_member("cora", display_name="Cora Lewis")
+    w.dan = make_member("dan", display_name="Dan Suspended-Co-organiser")
+    w.sue = make_member("sue", display_name="Sue Suspended")
+    w.ben = make_member("ben", display_name="Ben Banned")
+    w.other_section = Section.objects.exclude(pk=w.section.pk).first()
+
+    w.post = factories.post(w.alice, title="Alice's post")
+    w.draft_post = factories.post(w.alice, title="Alice's draft", publish=False)
+    w.comment = factories.comment(w.post, w.alice, "Alice's comment")
+    w.reply = factories.comment(w.post, w.bob, "Bob's reply", parent=w.comment)
+    w.deleted_comment = factories.comment(w.post, w.bob, "Bob's second thoughts")
+    forum.comment_delete(comment=w.deleted_comment, by=w.bob)
+    w.locked_post = factories.post(w.bob, title="Bob's locked post")
+    moderation.post_set_locked(moderator=w.maya, post=w.locked_post, locked=True, reason=REASON)
+    w.removed_post = factories.post(w.alice, title="Alice's removed post")
+    moderation.content_remove(moderator=w.maya, target=w.removed_post, reason=REASON)
+    w.report = moderation.report_create(reporter=w.bob, target=w.post, reason=Report.Reason.SPAM)
+
+    w.campaign = campaign_factories.campaign(w.olu, title="Olu's open campaign")
+    w.draft = campaign_factories.campaign(w.olu, title="Olu's draft", publish=False)
+    w.closed = campaign_factories.campaign(w.olu, title="Olu's closed campaign")
+    for campaign in (w.campaign, w.draft, w.closed):
+        for co in (w.cora, w.dan):
+            campaigns.organiser_add(campaign=campaign, by=w.olu, user=co)
+    campaigns.campaign_close(campaign=w.closed, by=w.olu, outcome="won", story="We won.")
+    w.cora_role = Organiser.objects.get(campaign=w.campaign, user=w.cora)
+    w.dan_role = Organiser.objects.get(campaign=w.campaign, user=w.dan)
+    w.owner_role = Organiser.objects.get(campaign=w.campaign, user=w.olu)
+    campaign_factories.support(w.campaign, w.bob, contact_ok=True)
+
+    w.sue_post = factories.post(w.sue, title="Sue's post")
+    w.sue_comment = factories.comment(w.post, w.sue, "Sue's comment")
+    w.sue_campaign = campaign_factories.campaign(w.sue, title="Sue's campaign")
+    campaign_factories.support(w.sue_campaign, w.bob, contact_ok=True)
+    for suspended in (w.sue, w.dan):
+        suspended.suspended_until = timezone.now() + timedelta(days=3)
+        suspended.save()
+    w.ben.is_active = False
+    w.ben.save()
+    for name in ("campaign", "draft", "closed", "sue_campaign"):
+        getattr(w, name).refresh_from_db()
+    mail.outbox.clear()
+    return w
+
+
+def snapshot() -> dict[str, list[dict]]:
+    """Every field of every row of the site's own apps (users, content, log, notifications)."""
+    return {
+        model._meta.label: list(model.objects.order_by("pk").values())
+        for app in ("accounts", "forum", "campaigns")
+        for model in apps.get_app_config(app).get_models()
+    }
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    call: Callable[[SimpleNamespace], object]
+    refusal: str  # a fragment of the refusal's message: the right guard refused, not another
+
+
+def _edit_campaign(w, campaign, editor):
+    return campaigns.campaign_edit(
+        campaign=campaign,
+        editor=editor,
+        title="Changed by someone else",
+        summary=campaign.summary,
+        target=campaign.target,
+        ask=campaign.ask,
+        body=campaign.body,
+        goal=campaign.goal,
+        deadline=campaign.deadline,
+        section=campaign.section,
+        change_note="A note.",
+    )
+
+
+def _new_campaign(w, creator):
+    return campaigns.campaign_create(
+        creator=creator,
+        title="A new campaign",
+        summary="s",
+        target="t",
+        ask="a",
+        body="b",
+        goal=10,
+        deadline=None,
+        section=w.section,
+    )
+
+
+def _support(w, campaign, user):
+    return campaign_factories.support(campaign, user, name_visibility=NameVisibility.PUBLIC)
+
+
+NOT_MODERATOR = "Only moderators can do that."
+SUSPENDED = "Your account is suspended"
+NOT_ORGANISER = "Only this campaign's organisers can do that."
+
+# Who may not do what a moderator does: a member, the content's own author, an organiser, a
+# suspended member and a banned one.
+NON_MODERATORS = ["bob", "alice", "olu", "sue", "ben"]
+
+MODERATOR_ACTIONS: dict[str, Callable] = {
+    "reports_dismiss": lambda w, by: moderation.reports_dismiss(
+        moderator=by, target=w.post, reason=REASON
+    ),
+    "content_remove post": lambda w, by: moderation.content_remove(
+        moderator=by, target=w.post, reason=REASON
+    ),
+    "content_remove comment": lambda w, by: moderation.content_remove(
+        moderator=by, target=w.comment, reason=REASON
+    ),
+    "content_remove campaign": lambda w, by: moderation.content_remove(
+        moderator=by, target=w.campaign, reason=REASON
+    ),
+    "content_restore": lambda w, by: moderation.content_restore(
+        moderator=by, target=w.removed_post, reason=REASON
+    ),
+    "post_set_locked": lambda w, by: moderation.post_set_locked(
+        moderator=by, post=w.post, locked=True, reason=REASON
+    ),
+    "post_set_locked unlock": lambda w, by: moderation.post_set_locked(
+        moderator=by, post=w.locked_post, locked=False, reason=REASON
+    ),
+    "post_set_promoted": lambda w, by: moderation.post_set_promoted(
+        moderator=by, post=w.post, promoted=True, reason=REASON
+    ),
+    "post_move": lambda w, by: moderation.post_move(
+        moderator=by, post=w.post, section=w.other_section, reason=REASON
+    ),
+    "member_suspend": lambda w, by: moderation.member_suspend(
+        moderator=by, member=w.cora, until=timezone.now() + timedelta(days=1), reason=REASON
+    ),
+    "member_unsuspend": lambda w, by: moderation.member_unsuspend(
+        moderator=by, member=w.dan, reason=REASON
+    ),
+    "member_ban": lambda w, by: moderation.member_ban(moderator=by, member=w.cora, reason=REASON),
+    "member_unban": lambda w, by: moderation.member_unban(
+        moderator=by, member=w.ben, reason=REASON
+    ),
+}
+
+CASES: list[Case] = [
+    Case(f"{name} by {who}", lambda w, act=act, who=who: act(w, getattr(w, who)), NOT_MODERATOR)
+    for name, act in MODERATOR_ACTIONS.items()
+    for who in NON_MODERATORS
+] + [
+    # Moderators on accounts: never their own, and another moderator's only as an administrator.
+    Case(
+        "member_suspend of oneself",
+        lambda w: moderation.member_suspend(
+            moderator=w.maya, member=w.maya, until=timezone.now() + timedelta(days=1), reason=REASON
+        ),
+        "your own account",
+    ),
+    Case(
+        "member_ban of oneself",
+        lambda w: moderation.member_ban(moderator=w.maya, member=w.maya, reason=REASON),
+        "your own account",
+    ),
+    Case(
+        "member_suspend of another moderator",
+        lambda w: moderation.member_suspend(
+            moderator=w.maya, member=w.mo, until=timezone.now() + timedelta(days=1), reason=REASON
+        ),
+        "Only an administrator",
+    ),
+    Case(
+        "member_ban of another moderator",
+        lambda w: moderation.member_ban(moderator=w.maya, member=w.mo, reason=REASON),
+        "Only an administrator",
+    ),
+    Case(
+        "member_unsuspend of another moderator",
+        lambda w: moderation.member_unsuspend(moderator=w.maya, member=w.mo, reason=REASON),
+        "Only an administrator",
+    ),
+    # Reports.
+    Case(
+        "report_create by a suspended member",
+        lambda w: moderation.report_create(
+            reporter=w.sue, target=w.comment, reason=Report.Reason.SPAM
+        ),
+        SUSPENDED,
+    ),
+    Case(
+        "report_create of one's own post",
+        lambda w: moderation.report_create(
+            reporter=w.alice, target=w.post, reason=Report.Reason.SPAM
+        ),
+        "your own content",
+    ),
+    Case(
+        "report_create of one's own campaign",
+        lambda w: moderation.report_create(
+            reporter=w.olu, target=w.campaign, reason=Report.Reason.SPAM
+        ),
+        "your own content",
+    ),
+    # Posts.
+    Case(
+        "post_create by a suspended member",
+        lambda w: factories.post(w.sue, title="While suspended"),
+        SUSPENDED,
+    ),
+    Case(
+        "post_update by another member",
+        lambda w: forum.post_update(
+            post=w.post, editor=w.bob, section=w.section, title="Mine now", body="x"
+        ),
+        "only edit your own posts",
+    ),
+    Case(
+        "post_update by a moderator",
+        lambda w: forum.post_update(
+            post=w.post, editor=w.maya, section=w.section, title="Mine now", body="x"
+        ),
+        "only edit your own posts",
+    ),
+    Case(
+        "post_update by its suspended author",
+        lambda w: forum.post_update(
+            post=w.sue_post, editor=w.sue, section=w.section, title="Edited", body="x"
+        ),
+        SUSPENDED,
+    ),
+    Case(
+        "post_update of a removed post by its author",
+        lambda w: forum.post_update(
+            post=w.removed_post, editor=w.alice, section=w.section, title="Back", body="x"
+        ),
+        "only edit your own posts",
+    ),
+    Case(
+        "post_delete by another member",
+        lambda w: forum.post_delete(post=w.post, by=w.bob),
+        "only delete your own posts",
+    ),
+    Case(
+        "post_delete by a moderator",
+        lambda w: forum.post_delete(post=w.post, by=w.maya),
+        "only delete your own posts",
+    ),
+    Case(
+        "post_delete of a removed post by its author",
+        lambda w: forum.post_delete(post=w.removed_post, by=w.alice),
+        "A moderator removed this post",
+    ),
+    Case(
+        "post_recommend by a suspended member",
+        lambda w: forum.post_recommend(post=w.post, user=w.sue),
+        SUSPENDED,
+    ),
+    Case(
+        "post_recommend by its author",
+        lambda w: forum.post_recommend(post=w.post, user=w.alice),
+        "your own post",
+    ),
+    Case(
+        "post_recommend of a draft",
+        lambda w: forum.post_recommend(post=w.draft_post, user=w.bob),
+        "can't be recommended",
+    ),
+    Case(
+        "post_recommend of a removed post",
+        lambda w: forum.post_recommend(post=w.removed_post, user=w.bob),
+        "can't be recommended",
+    ),
+    # Comments.
+    Case(
+        "comment_create by a suspended member",
+        lambda w: factories.comment(w.post, w.sue, "While suspended"),
+        SUSPENDED,
+    ),
+    Case(
+        "comment_create on a locked post",
+        lambda w: factories.comment(w.locked_post, w.alice, "Let me in"),
+        "locked",
+    ),
+    Case(
+        "comment_create on a draft",
+        lambda w: factories.comment(w.draft_post, w.bob, "Early"),
+        "no longer takes replies",
+    ),
+    Case(
+        "comment_create on a removed post",
+        lambda w: factories.comment(w.removed_post, w.bob, "Still here?"),
+        "no longer takes replies",
+    ),
+    Case(
+        "comment_create under a deleted comment",
+        lambda w: factories.comment(w.post, w.alice, "To nobody", parent=w.deleted_comment),
+        "deleted or removed",
+    ),
+    Case(
+        "comment_update by another member",
+        lambda w: forum.comment_update(comment=w.comment, editor=w.bob, body="Mine now"),
+        "only edit your own comments",
+    ),
+    Case(
+        "comment_update by a moderator",
+        lambda w: forum.comment_update(comment=w.comment, editor=w.maya, body="Mine now"),
+        "only edit your own comments",
+    ),
+    Case(
+        "comment_update by its suspended author",
+        lambda w: forum.comment_update(comment=w.sue_comment, editor=w.sue, body="Edited"),
+        SUSPENDED,
+    ),
+    Case(
+        "comment_update of a deleted comment by its author",
+        lambda w: forum.comment_update(comment=w.deleted_comment, editor=w.bob, body="Back"),
+        "only edit your own comments",
+    ),
+    Case(
+        "comment_delete by another member",
+        lambda w: forum.comment_delete(comment=w.comment, by=w.bob),
+        "only delete your own comments",
+    ),
+    Case(
+        "comment_delete by a moderator",
+        lambda w: forum.comment_delete(comment=w.comment, by=w.maya),
+        "only delete your own comments",
+    ),
+    Case(
+        "comment_delete of a deleted comment by its author",
+        lambda w: forum.comment_delete(comment=w.deleted_comment, by=w.bob),
+        "already deleted",
+    ),
+    Case(
+        "comment_vote by a suspended member",
+        lambda w: forum.comment_vote(comment=w.comment, user=w.sue, value=1),
+        SUSPENDED,
+    ),
+    Case(
+        "comment_vote by its author",
+        lambda w: forum.comment_vote(comment=w.comment, user=w.alice, value=1),
+        "your own comment",
+    ),
+    Case(
+        "comment_vote on a deleted comment",
+        lambda w: forum.comment_vote(comment=w.deleted_comment, user=w.alice, value=-1),
+        "deleted or removed comment",
+    ),
+    Case(
+        "comment_vote of a value that isn't a vote",
+        lambda w: forum.comment_vote(comment=w.comment, user=w.bob, value=5),
+        "up, down, or nothing",
+    ),
+    # Campaigns.
+    Case("campaign_create by a suspended member", lambda w: _new_campaign(w, w.sue), SUSPENDED),
+    Case(
+        "campaign_edit by a member",
+        lambda w: _edit_campaign(w, w.campaign, w.bob),
+        NOT_ORGANISER,
+    ),
+    Case(
+        "campaign_edit by a moderator",
+        lambda w: _edit_campaign(w, w.campaign, w.maya),
+        NOT_ORGANISER,
+    ),
+    Case(
+        "campaign_edit by a suspended co-organiser",
+        lambda w: _edit_campaign(w, w.campaign, w.dan),
+        SUSPENDED,
+    ),
+    Case(
+        "campaign_edit by its suspended owner",
+        lambda w: _edit_campaign(w, w.sue_campaign, w.sue),
+        SUSPENDED,
+    ),
+    Case(
+        "campaign_edit of a closed campaign by its owner",
+        lambda w: _edit_campaign(w, w.closed, w.olu),
+        "closed campaign can't be edited",
+    ),
+    Case(
+        "campaign_publish by a member",
+        lambda w: campaigns.campaign_publish(campaign=w.draft, by=w.bob),
+        NOT_ORGANISER,
+    ),
+    Case(
+        "campaign_publish by a moderator",
+        lambda w: campaigns.campaign_publish(campaign=w.draft, by=w.maya),
+        NOT_ORGANISER,
+    ),
+    Case(
+        "campaign_publish by a suspended co-organiser",
+        lambda w: campaigns.campaign_publish(campaign=w.draft, by=w.dan),
+        SUSPENDED,
+    ),
+    Case(
+        "campaign_close by a member",
+        lambda w: campaigns.campaign_close(campaign=w.campaign, by=w.bob, outcome="won", story="x"),
+        NOT_ORGANISER,
+    ),
+    Case(
+        "campaign_close by a moderator",
+        lambda w: campaigns.campaign_close(
+            campaign=w.campaign, by=w.maya, outcome="won", story="x"
+        ),
+        NOT_ORGANISER,
+    ),
+    Case(
+        "campaign_close by a suspended co-organiser",
+        lambda w: campaigns.campaign_close(campaign=w.campaign, by=w.dan, outcome="won", story="x"),
+        SUSPENDED,
+    ),
+    Case(
+        "campaign_archive by a member",
+        lambda w: campaigns.campaign_archive(campaign=w.closed, by=w.bob),
+        NOT_ORGANISER,
+    ),
+    Case(
+        "campaign_archive by a moderator",
+        lambda w: campaigns.campaign_archive(campaign=w.closed, by=w.maya),
+        NOT_ORGANISER,
+    ),
+    Case(
+        "campaign_reopen by its owner",
+        lambda w: campaigns.campaign_reopen(campaign=w.closed, by=w.olu, reason=REASON),
+        "Only moderators can reopen",
+    ),
+    Case(
+        "campaign_reopen by a co-organiser",
+        lambda w: campaigns.campaign_reopen(campaign=w.closed, by=w.cora, reason=REASON),
+        "Only moderators can reopen",
+    ),
+    Case(
+        "campaign_reopen by a member",
+        lambda w: campaigns.campaign_reopen(campaign=w.closed, by=w.bob, reason=REASON),
+        "Only moderators can reopen",
+    ),
+    Case(
+        "organiser_add by a co-organiser",
+        lambda w: campaigns.organiser_add(campaign=w.campaign, by=w.cora, user=w.bob),
+        "Only the campaign's owner can add",
+    ),
+    Case(
+        "organiser_add by a member",
+        lambda w: campaigns.organiser_add(campaign=w.campaign, by=w.bob, user=w.bob),
+        "Only the campaign's owner can add",
+    ),
+    Case(
+        "organiser_add by a moderator",
+        lambda w: campaigns.organiser_add(campaign=w.campaign, by=w.maya, user=w.bob),
+        "Only the campaign's owner can add",
+    ),
+    Case(
+        "organiser_add by a suspended owner",
+        lambda w: campaigns.organiser_add(campaign=w.sue_campaign, by=w.sue, user=w.bob),
+        SUSPENDED,
+    ),
+    Case(
+        "organiser_add of a banned member",
+        lambda w: campaigns.organiser_add(campaign=w.campaign, by=w.olu, user=w.ben),
+        "account is closed",
+    ),
+    Case(
+        "organiser_add of a suspended member",
+        lambda w: campaigns.organiser_add(campaign=w.campaign, by=w.olu, user=w.sue),
+        "is suspended",
+    ),
+    Case(
+        "organiser_remove of a co-organiser by another",
+        lambda w: campaigns.organiser_remove(campaign=w.campaign, by=w.cora, organiser=w.dan_role),
+        "Only the campaign's owner can remove",
+    ),
+    Case(
+        "organiser_remove by a member",
+        lambda w: campaigns.organiser_remove(campaign=w.campaign, by=w.bob, organiser=w.cora_role),
+        "Only the campaign's owner can remove",
+    ),
+    Case(
+        "organiser_remove by a moderator",
+        lambda w: campaigns.organiser_remove(campaign=w.campaign, by=w.maya, organiser=w.cora_role),
+        "Only the campaign's owner can remove",
+    ),
+    Case(
+        "organiser_remove of the owner by a co-organiser",
+        lambda w: campaigns.organiser_remove(
+            campaign=w.campaign, by=w.cora, organiser=w.owner_role
+        ),
+        "owner can't be removed",
+    ),
+    Case(
+        "organiser_remove of the owner by the owner",
+        lambda w: campaigns.organiser_remove(campaign=w.campaign, by=w.olu, organiser=w.owner_role),
+        "owner can't be removed",
+    ),
+    Case(
+        "support_add by a suspended member",
+        lambda w: _support(w, w.campaign, w.sue),
+        SUSPENDED,
+    ),
+    Case("support_add to a draft", lambda w: _support(w, w.draft, w.alice), "isn't published"),
+    Case("support_add to a closed campaign", lambda w: _support(w, w.closed, w.alice), "closed"),
+    Case(
+        "update_create by a member",
+        lambda w: campaigns.update_create(campaign=w.campaign, author=w.bob, title="t", body="b"),
+        NOT_ORGANISER,
+    ),
+    Case(
+        "update_create by a moderator",
+        lambda w: campaigns.update_create(campaign=w.campaign, author=w.maya, title="t", body="b"),
+        NOT_ORGANISER,
+    ),
+    Case(
+        "update_create by a suspended co-organiser",
+        lambda w: campaigns.update_create(campaign=w.campaign, author=w.dan, title="t", body="b"),
+        SUSPENDED,
+    ),
+    Case(
+        "update_create by a suspended owner",
+        lambda w: campaigns.update_create(
+            campaign=w.sue_campaign, author=w.sue, title="t", body="b"
+        ),
+        SUSPENDED,
+    ),
+    Case(
+        "update_create on a draft",
+        lambda w: campaigns.update_create(campaign=w.draft, author=w.olu, title="t", body="b"),
+        "open or closed campaigns only",
+    ),
+    Case(
+        "supporters_export by a member",
+        lambda w: campaigns.supporters_export(campaign=w.campaign, by=w.bob),
+        NOT_ORGANISER,
+    ),
+    Case(
+        "supporters_export by a moderator",
+        lambda w: campaigns.supporters_export(campaign=w.campaign, by=w.maya),
+        NOT_ORGANISER,
+    ),
+    Case(
+        "supporters_export by a suspended co-organiser",
+        lambda w: campaigns.supporters_export(campaign=w.campaign, by=w.dan),
+        SUSPENDED,
+    ),
+    Case(
+        "supporters_export by a suspended owner",
+        lambda w: campaigns.supporters_export(campaign=w.sue_campaign, by=w.sue),
+        SUSPENDED,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_service_refuses_the_wrong_caller_and_changes_nothing(
+    world, case, django_capture_on_commit_callbacks
+):
+    before = snapshot()
+    with (
+        django_capture_on_commit_callbacks(execute=True) as deferred,
+        pytest.raises(ActionRefused) as refused,
+    ):
+        case.call(world)
+    assert case.refusal in str(refused.value)
+    assert snapshot() == before
+    assert deferred == []  # no notification or email waiting for the commit
+    assert mail.outbox == []
+
+
+def test_the_world_lets_the_right_callers_through(world, on_commit):
+    """The cases above fail for the reason they name: the same calls by the right people work."""
+    assert moderation.content_remove(moderator=world.maya, target=world.post, reason=REASON) == 1
+    forum.post_update(
+        post=world.draft_post, editor=world.alice, section=world.section, title="t", body="b"
+    )
+    campaigns.campaign_publish(campaign=world.draft, by=world.olu)
+    assert campaigns.supporters_export(campaign=world.campaign, by=world.cora)[1].row_count == 1
+    campaigns.organiser_remove(campaign=world.campaign, by=world.cora, organiser=world.cora_role)
+    with on_commit():
+        campaigns.update_create(campaign=world.campaign, author=world.olu, title="t", body="b")
+    assert len(mail.outbox) == 1
+    campaigns.campaign_reopen(campaign=world.closed, by=world.maya, reason=REASON)
+    moderation.member_ban(moderator=world.maya, member=world.cora, reason=REASON)
