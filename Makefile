@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt migrate demo lock browser clean
+.PHONY: help run test lint fmt migrate demo lock browser clean mutate
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:8000"
@@ -14,6 +14,7 @@ help:
 	@echo "make fmt    - format and fix lint in place"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
 	@echo "make browser - install Debian's Chromium for the browser tests (root, apt)"
+	@echo "make mutate - mutation testing of the rule modules (cosmic-ray; slow, not in CI)"
 
 $(INSTALLED): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,3 +55,10 @@ browser:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Mutation testing of the modules that hold the rules (docs/mutation.md); slow, so not in CI.
+MUTATE_ARGS ?=
+mutate: $(INSTALLED)
+	@$(BIN)/python -c "import cosmic_ray" 2>/dev/null || \
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check cosmic-ray==8.7.0
+	$(BIN)/python tools/mutate.py $(MUTATE_ARGS)
