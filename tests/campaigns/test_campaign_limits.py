@@ -5,6 +5,7 @@ the database cache the site uses and on the local-memory one); new campaigns are
 database, like posts.
 """
 
+import os
 from datetime import datetime, timedelta
 
 import pytest
@@ -27,12 +28,16 @@ CREATE = reverse("campaigns:create")
 NOON = datetime(2026, 3, 2, 12, 3, tzinfo=timezone.get_current_timezone())
 
 
-@pytest.fixture(params=["database", "locmem"])
+# The site's shared cache: the database cache, or Redis where REDIS_URL is set (as in CI).
+SHARED = "RedisCache" if os.environ.get("REDIS_URL") else "DatabaseCache"
+
+
+@pytest.fixture(params=["shared", "locmem"])
 def limits_on(request, settings):
     settings.FORUM_RATE_LIMITS = True
     if request.param == "locmem":
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    backend = {"database": "DatabaseCache", "locmem": "LocMemCache"}[request.param]
+    backend = {"shared": SHARED, "locmem": "LocMemCache"}[request.param]
     assert type(caches["default"]).__name__ == backend
     cache.clear()  # a local-memory cache outlives the test that filled it
     with time_machine.travel(NOON, tick=False) as traveller:

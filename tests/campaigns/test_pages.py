@@ -261,15 +261,15 @@ def test_campaign_page_query_count_is_constant(client, campaign, owner, django_a
         services.organiser_add(campaign=campaign, by=owner, user=make_member(f"org{i}"))
     url = campaign.get_absolute_url()
     # campaign (+section, discussion), organisers (+users), named supporters (+users),
-    # updates (+authors), change notes
-    with django_assert_num_queries(5):
+    # updates (+authors), change notes, which of the people shown are moderators (hats)
+    with django_assert_num_queries(6):
         html = client.get(url).content.decode()
     assert html.count('class="campaign-update"') == 10
     assert html.count('<li><a href="/members/pub') == 12
     assert "All updates →" in html
     client.force_login(make_member("reader"))
     # + session, user, the user's groups (header), the reader's own support
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(url)
 
 
@@ -277,12 +277,12 @@ def test_moderator_sees_reopen_only_on_closed_campaigns(
     client, campaign, owner, moderator, django_assert_num_queries
 ):
     client.force_login(moderator)
-    # session, user, groups (asked once: cached on the user), the page's 5, own support
-    with django_assert_num_queries(9):
+    # session, user, groups (asked once: cached on the user), the page's 6, own support
+    with django_assert_num_queries(10):
         html = client.get(campaign.get_absolute_url()).content.decode()
     assert "Reopen" not in html
     services.campaign_close(campaign=campaign, by=owner, outcome="lost", story="No.")
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         html = client.get(campaign.get_absolute_url()).content.decode()
     assert "Reopen this campaign</button>" in html
 
