@@ -18,8 +18,7 @@ class RejectNulMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path_info or any(
-            "\x00" in key or any("\x00" in v for v in values)
-            for key, values in request.GET.lists()
+            "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()
         ):
             return HttpResponseBadRequest(
                 render_to_string("400.html", {"reason": "The address contains a NUL character."})
