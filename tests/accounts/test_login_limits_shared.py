@@ -45,7 +45,7 @@ def test_the_cache_is_shared_by_every_process(db):
 
 
 @requires_postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_failures_in_another_process_count_here():
     """Three wrong passwords in one process and two in another use up alice's five."""
     make_member("alice")
