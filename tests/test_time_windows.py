@@ -178,43 +178,53 @@ def test_reply_rate_windows(settings, post, count, window, text):
         factories.comment(post, veteran, "outside")
 
 
-@pytest.mark.parametrize(
-    ("rates", "ago"),
-    [("new member", DAY - timedelta(hours=2)), ("member", timedelta(days=400))],
-)
-def test_new_member_reply_rates_per_minute_and_hour(settings, post, rates, ago):
-    member = joined("m", ago)
-    chosen = limits.NEW_MEMBER_REPLY_RATES if rates == "new member" else limits.REPLY_RATES
-    for rate in chosen:
-        Comment.objects.filter(author=member).delete()
-        settings.FORUM_RATE_LIMITS = False
-        _fill(
-            lambda i, r=rate: factories.comment(post, member, f"{r.text} {i}"),
-            rate.count,
-            NOW - rate.window,
-            Comment,
-        )
-        settings.FORUM_RATE_LIMITS = True
-        with at(NOW - SECOND), pytest.raises(ActionRefused, match=rate.text):
-            factories.comment(post, member, f"inside {rate.text}")
-        with at(NOW):
-            factories.comment(post, member, f"outside {rate.text}")
+# The documented limits, written out: a test that read them from forum.limits would follow a
+# changed count or window instead of catching it.
+MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
+NEW = DAY - timedelta(hours=2)  # joined 22 hours ago: new for the whole test
+VETERAN = timedelta(days=400)
 
 
 @pytest.mark.parametrize(
-    ("ago", "rate"),
+    ("ago", "count", "window", "text"),
     [
-        (timedelta(days=400), limits.POST_RATES[0]),
-        (DAY - timedelta(hours=2), limits.NEW_MEMBER_POST_RATES[0]),
+        (NEW, 3, MINUTE, "at most 3 replies a minute in your first day"),
+        (NEW, 10, HOUR, "at most 10 replies an hour in your first day"),
+        (VETERAN, 6, MINUTE, "at most 6 replies a minute"),
+        (VETERAN, 60, HOUR, "at most 60 replies an hour"),
+    ],
+    ids=["new member a minute", "new member an hour", "member a minute", "member an hour"],
+)
+def test_every_reply_rate_at_its_edges(settings, post, ago, count, window, text):
+    member = joined("m", ago)
+    settings.FORUM_RATE_LIMITS = False
+    _fill(lambda i: factories.comment(post, member, f"r{i}"), count - 1, NOW - window, Comment)
+    settings.FORUM_RATE_LIMITS = True
+    # One under the count is allowed (past the shorter window's reach, for the hourly rate).
+    with at(NOW - window + min(window / 2, 2 * MINUTE)):
+        factories.comment(post, member, "the last one allowed")
+    with at(NOW - SECOND), pytest.raises(ActionRefused, match=text):
+        factories.comment(post, member, "inside")  # the oldest a second inside the window
+    with at(NOW):
+        factories.comment(post, member, "outside")  # the oldest exactly a window old
+
+
+@pytest.mark.parametrize(
+    ("ago", "count", "text"),
+    [
+        (VETERAN, 5, "at most 5 posts an hour"),
+        (NEW, 2, "at most 2 posts an hour in your first day"),
     ],
     ids=["member", "new member"],
 )
-def test_post_rate_window(settings, ago, rate):
+def test_post_rate_window(settings, ago, count, text):
     member = joined("m", ago)
     settings.FORUM_RATE_LIMITS = False
-    _fill(lambda i: factories.post(member, title=f"p{i}"), rate.count, NOW - rate.window, Post)
+    _fill(lambda i: factories.post(member, title=f"p{i}"), count - 1, NOW - HOUR, Post)
     settings.FORUM_RATE_LIMITS = True
-    with at(NOW - SECOND), pytest.raises(ActionRefused, match=rate.text):
+    with at(NOW - HOUR + SECOND):
+        factories.post(member, title="the last one allowed")
+    with at(NOW - SECOND), pytest.raises(ActionRefused, match=text):
         factories.post(member, title="inside")
     with at(NOW):
         factories.post(member, title="outside")
