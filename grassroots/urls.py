@@ -1,8 +1,10 @@
+import re
+
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 # The admin's own login form would bypass allauth's rate limits and email verification: send it through
 # allauth's login instead (staff who are not logged in are redirected there).
@@ -18,4 +20,12 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Development only: Django serves uploads. Each part of the path at most 255 characters (a
+    # file name's limit), so a longer one is "not found" rather than an OSError from the disk.
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>(?:[^/]{{1,255}}/)*[^/]{{1,255}})$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
