@@ -57,6 +57,8 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 # Mutation testing of the modules that hold the rules (docs/mutation.md); slow, so not in CI.
+# cosmic-ray (pinned here) stays out of requirements.lock: it brings ~20 packages that `make run`
+# and `make test` never need.
 MUTATE_ARGS ?=
 mutate: $(INSTALLED)
 	@$(BIN)/python -c "import cosmic_ray" 2>/dev/null || \

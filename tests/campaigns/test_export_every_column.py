@@ -36,7 +36,8 @@ INVALID_HOSTILE_EMAILS = ["@SUM(1)@example.org", "\t=1@example.org", "\r=1@examp
 
 HOSTILE_NAMES = ['=HYPERLINK("http://evil.example","x")', "+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1"]
 # get_name_visibility_display() shows a stored value that is not a choice as it is.
-HOSTILE_VISIBILITIES = ["=cmd|' /C calc'!A0", "+x", "-x", "@x", "\tx", "\rx"]
+# The column holds at most 10 characters (PostgreSQL enforces it; SQLite doesn't).
+HOSTILE_VISIBILITIES = ["=cmd|calc", "+x", "-x", "@x", "\tx", "\rx"]
 
 
 def test_the_valid_hostile_addresses_pass_djangos_email_validator():
