@@ -15,8 +15,14 @@ class CampaignsConfig(AppConfig):
         from forum.moderation import register_reportable
 
         from .models import Campaign, Organiser
+        from .services import discussion_follow_campaign
 
-        register_reportable("campaign", Campaign, related=["created_by"])
+        register_reportable(
+            "campaign",
+            Campaign,
+            related=["created_by"],
+            after_moderation=discussion_follow_campaign,
+        )
         # A campaign's organisers wear an "organiser" hat in its discussion thread, worked out in
         # the query that fetches the comments (forum never imports campaigns).
         register_thread_hat(

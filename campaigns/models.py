@@ -21,7 +21,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from forum.models import ContentState, Post, Section
+from forum.models import ContentState, Moderatable, Post, Section
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class CampaignQuerySet(models.QuerySet):
         return self.select_related("section").defer("body", "body_html", "closing_story")
 
 
-class Campaign(models.Model):
+class Campaign(Moderatable):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Open"
@@ -142,11 +142,8 @@ class Campaign(models.Model):
     closing_story = models.TextField(max_length=STORY_MAX, blank=True)
     closing_story_html = models.TextField(editable=False, blank=True)
     support_count = models.PositiveIntegerField(default=0, editable=False)
-    # Moderation (forum.moderation acts on anything with these): a removed campaign keeps its row.
-    state = models.CharField(
-        max_length=10, choices=ContentState.choices, default=ContentState.VISIBLE
-    )
-    removed_reason = models.CharField(max_length=300, blank=True)
+    # Moderation: `state` and `removed_reason` come from forum's Moderatable; a removed campaign
+    # keeps its row.
     discussion = models.OneToOneField(
         Post,
         on_delete=models.SET_NULL,
@@ -189,47 +186,28 @@ class Campaign(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("campaigns:detail", kwargs={"slug": self.slug})
 
-    # The reportable protocol of forum.moderation.
-    @property
-    def owner_id(self) -> int:
-        return self.created_by_id
+    # The moderation contract (forum.models.Moderatable) ---------------------------------------
+
+    OWNER_FIELD = "created_by"
 
     @property
     def moderation_label(self) -> str:
-        # Public in the moderation log: never the title, which may be what was removed.
         return f"campaign #{self.pk} by @{self.created_by.username}"
 
-    @property
-    def is_visible(self) -> bool:
-        return self.state == ContentState.VISIBLE
-
     def is_visible_to(self, user) -> bool:
-        """forum.moderation asks this before showing a report form: drafts stay hidden."""
+        """Drafts are their organisers' only (the report and moderation pages ask this too)."""
         return not self.is_draft or self.is_organiser(user)
+
+    def can_report(self, user) -> bool:
+        return not self.is_draft and not self.is_organiser(user) and super().can_report(user)
+
+    def can_moderate(self, user) -> bool:
+        return not self.is_draft and super().can_moderate(user)
 
     def content_visible_to(self, user) -> bool:
         """Whether a user may read what the campaign says (title, summary, who/what/why, image,
         updates). Once removed or hidden, only its organisers and the moderators may."""
-        return (
-            self.is_visible
-            or self.is_organiser(user)
-            or (user is not None and user.is_authenticated and user.is_moderator)
-        )
-
-    @property
-    def moderation_placeholder(self) -> str:
-        """What everyone else sees instead of a removed or hidden campaign."""
-        if self.state == ContentState.REMOVED:
-            return f"[removed by a moderator: {self.removed_reason}]"
-        if self.state == ContentState.HIDDEN:
-            return "[hidden after reports, until a moderator reviews it]"
-        return ""
-
-    def after_moderation(self, *, moderator, reason: str) -> None:
-        """forum.moderation calls this once it changed `state`, with this row locked."""
-        from .services import discussion_follow_campaign  # services import this module
-
-        discussion_follow_campaign(campaign=self, moderator=moderator, reason=reason)
+        return self.is_visible or self.is_organiser(user) or super().can_moderate(user)
 
     # State ---------------------------------------------------------------------------------------
 
@@ -289,13 +267,21 @@ class Campaign(models.Model):
     def is_owner(self, user) -> bool:
         return self.role_for(user) == Organiser.Role.OWNER
 
-    # Permissions (each view checks these; services check them again under the row lock) --------
+    # Permissions: each rule once, here. Views and templates ask them (the page through
+    # permissions_for); services ask them again under the row lock.
+
+    def can_publish(self, user) -> bool:
+        return self.is_draft and self.is_organiser(user)
 
     def can_edit(self, user) -> bool:
         return self.is_organiser(user) and self.status in (self.Status.DRAFT, self.Status.PUBLISHED)
 
     def can_manage_organisers(self, user) -> bool:
         return self.is_owner(user) and not self.is_archived
+
+    def can_remove_organiser(self, user, organiser: Organiser) -> bool:
+        """The owner removes co-organisers; a co-organiser may step down."""
+        return self.is_owner(user) or (user.is_authenticated and organiser.user_id == user.pk)
 
     def can_post_update(self, user) -> bool:
         return self.is_organiser(user) and self.status in (
@@ -319,6 +305,39 @@ class Campaign(models.Model):
 
     def accepts_support(self) -> bool:
         return self.is_open and self.is_visible
+
+    def permissions_for(self, user) -> CampaignPermissions:
+        """Everything the campaign page offers this user, worked out once per page."""
+        see_content = self.content_visible_to(user)
+        return CampaignPermissions(
+            is_organiser=self.is_organiser(user),
+            publish=self.can_publish(user),
+            edit=self.can_edit(user),
+            update=self.can_post_update(user),
+            close=self.can_close(user),
+            archive=self.can_archive(user),
+            reopen=self.can_reopen(user),
+            see_content=see_content,
+            # A hidden campaign is before the moderators already: its page offers no report.
+            report=self.is_visible and self.can_report(user),
+            moderate=self.can_moderate(user),
+        )
+
+
+@dataclass(frozen=True)
+class CampaignPermissions:
+    """What one member may do on one campaign's page (`can` in its templates)."""
+
+    is_organiser: bool
+    publish: bool
+    edit: bool
+    update: bool
+    close: bool
+    archive: bool
+    reopen: bool
+    see_content: bool  # moderators read what they review; organisers see their own campaign
+    report: bool
+    moderate: bool
 
 
 class Organiser(models.Model):

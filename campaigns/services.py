@@ -27,7 +27,7 @@ from accounts.services import notify
 from forum.limits import Rate, exceeded, is_new_member, longest_window
 from forum.markup import render_markdown
 from forum.models import ContentState, ModerationAction, Post, Section
-from forum.moderation import _require_reason, content_remove, content_restore, log_action
+from forum.moderation import content_remove, content_restore, log_action, require_reason
 from forum.services import ActionRefused, ensure_can_participate, post_create
 
 from .models import (
@@ -374,7 +374,7 @@ def campaign_reopen(*, campaign: Campaign, by: User, reason: str) -> Campaign:
         raise ActionRefused("Only moderators can reopen a campaign.")
     if not campaign.can_reopen(by):
         raise ActionRefused("Only a closed or archived campaign can be reopened.")
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     campaign.status, campaign.outcome, campaign.closed_at = Campaign.Status.PUBLISHED, "", None
     campaign.save(update_fields=["status", "outcome", "closed_at"])
     # log_action tells the owner, with the reason; the co-organisers hear it here.
@@ -397,10 +397,10 @@ def campaign_reopen(*, campaign: Campaign, by: User, reason: str) -> Campaign:
 
 
 @transaction.atomic
-def discussion_follow_campaign(*, campaign: Campaign, moderator: User | None, reason: str) -> None:
+def discussion_follow_campaign(campaign: Campaign, *, moderator: User | None, reason: str) -> None:
     """The discussion goes down with its campaign and comes back with it.
 
-    forum.moderation calls this (through Campaign.after_moderation) after it changed the
+    forum.moderation calls this (the hook campaigns registers with it) after it changed the
     campaign's state, holding the campaign's row lock; the post is locked after it. Nothing takes
     a post's lock and then a campaign's, so the order can't cross. Reports hiding a campaign (no
     moderator) leave the discussion alone: hiding is provisional, and the post can be reported
@@ -460,7 +460,7 @@ def organiser_remove(*, campaign: Campaign, by: User, organiser: Organiser) -> N
         raise ActionRefused("That member is not an organiser of this campaign.")
     if organiser.role == Organiser.Role.OWNER:
         raise ActionRefused("The owner can't be removed.")
-    if not (campaign.is_owner(by) or organiser.user_id == by.pk):
+    if not campaign.can_remove_organiser(by, organiser):
         raise ActionRefused("Only the campaign's owner can remove organisers.")
     organiser.delete()
     if organiser.user_id != by.pk:

@@ -128,42 +128,26 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("-created_at", "-pk")[:SUPPORTERS_ON_PAGE]
     )
     user = request.user
+    can = campaign.permissions_for(user)
     # Removed or hidden: what it says (updates and earlier wordings too) is not even fetched.
-    see_content = campaign.content_visible_to(user)
     updates = campaign.updates.select_related("author")[: UPDATES_ON_PAGE + 1]
-    updates = list(updates) if see_content else []
-    changes = list(campaign.changes.all()) if see_content else []
+    updates = list(updates) if can.see_content else []
+    changes = list(campaign.changes.all()) if can.see_content else []
     my_support = None
     if user.is_authenticated:
         my_support = Support.objects.filter(campaign=campaign, user=user).first()
-    is_moderator = user.is_authenticated and user.is_moderator  # cached: the header asks too
-    can_reopen = campaign.can_reopen(user)
     context = {
         "campaign": campaign,
         "organisers": organisers,
-        "is_organiser": campaign.is_organiser(user),
-        "can": {
-            "publish": campaign.is_draft and campaign.is_organiser(user),
-            "edit": campaign.can_edit(user),
-            "update": campaign.can_post_update(user),
-            "close": campaign.can_close(user),
-            "archive": campaign.can_archive(user),
-            "reopen": can_reopen,
-            # Moderators read what they review; organisers see their own campaign.
-            "see_content": see_content,
-            "report": user.is_authenticated
-            and not campaign.is_draft
-            and campaign.is_visible
-            and not campaign.is_organiser(user),
-            "moderate": is_moderator and not campaign.is_draft,
-        },
+        "is_organiser": can.is_organiser,
+        "can": can,
         "supporters": list(supporters),
         "updates": updates[:UPDATES_ON_PAGE],
         "more_updates": len(updates) > UPDATES_ON_PAGE,
         "changes": changes,
         "my_support": my_support,
         "support_form": SupportForm() if my_support is None else None,
-        "reopen_form": ReopenForm() if can_reopen else None,
+        "reopen_form": ReopenForm() if can.reopen else None,
         "page_url": request.build_absolute_uri(campaign.get_absolute_url()),
         "image_url": (
             request.build_absolute_uri(campaign.image.url)
@@ -473,7 +457,7 @@ def organiser_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     organiser = get_object_or_404(
         Organiser.objects.select_related("user"), pk=pk, campaign=campaign
     )
-    if not (campaign.is_owner(request.user) or organiser.user_id == request.user.pk):
+    if not campaign.can_remove_organiser(request.user, organiser):
         raise PermissionDenied("Only the campaign's owner can remove organisers.")
     try:
         services.organiser_remove(campaign=campaign, by=request.user, organiser=organiser)

@@ -36,7 +36,7 @@ def _target(request: HttpRequest, kind: str, pk: int):
         and not Post.objects.visible_to(request.user).filter(pk=post.pk).exists()
     ):
         raise Http404
-    if hasattr(target, "is_visible_to") and not target.is_visible_to(request.user):
+    if not target.is_visible_to(request.user):
         raise Http404
     return target
 
@@ -147,7 +147,7 @@ def moderate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             messages.success(request, "Done, and recorded in the moderation log.")
             return back(request, target.get_absolute_url())
     reports = list(
-        moderation._open_reports(target).select_related("reporter").order_by("created_at")
+        moderation.open_reports(target).select_related("reporter").order_by("created_at")
     )
     return render(
         request,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -42,10 +43,89 @@ def wilson_lower_bound(up: int, down: int, z: float = 1.281551565545) -> float:
 
 
 class ContentState(models.TextChoices):
+    # The labels are the one wording of what members see instead of content that no longer
+    # stands (Moderatable.moderation_heading and .moderation_placeholder).
     VISIBLE = "visible", "Visible"
-    HIDDEN = "hidden", "Hidden pending review"
+    HIDDEN = "hidden", "Hidden after reports"
     DELETED = "deleted", "Deleted by its author"
     REMOVED = "removed", "Removed by a moderator"
+
+
+# What a placeholder adds to its state's label: the removal's reason, or when hiding ends.
+_PLACEHOLDER_DETAIL = {ContentState.HIDDEN: ", until a moderator reviews it"}
+
+
+class Moderatable(models.Model):
+    """The moderation contract: what forum.moderation needs of anything members report and
+    moderators hide, remove and restore (posts, comments and campaigns today).
+
+    A kind joins by subclassing this (it brings `state` and `removed_reason`), naming the foreign
+    key of the member it belongs to in OWNER_FIELD, writing `moderation_label`, and registering
+    with `forum.moderation.register_reportable`, which takes its after-moderation hook. The
+    predicates here (`can_report`, `can_moderate`) are the rules; views, services and templates
+    ask them instead of re-deriving them.
+    """
+
+    OWNER_FIELD: ClassVar[str] = "author"
+
+    state = models.CharField(
+        max_length=10, choices=ContentState.choices, default=ContentState.VISIBLE
+    )
+    removed_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_visible(self) -> bool:
+        return self.state == ContentState.VISIBLE
+
+    @property
+    def owner_id(self) -> int:
+        return getattr(self, f"{self.OWNER_FIELD}_id")
+
+    def is_owned_by(self, user) -> bool:
+        return user is not None and user.is_authenticated and user.pk == self.owner_id
+
+    @property
+    def moderation_label(self) -> str:
+        """How the public moderation log names it: never its title or text, which may be what
+        was removed."""
+        raise NotImplementedError
+
+    @property
+    def moderation_heading(self) -> str:
+        """What stands in for its title or author's name once it no longer stands."""
+        if self.is_visible:
+            return ""
+        return f"[{ContentState(self.state).label.lower()}]"
+
+    @property
+    def moderation_placeholder(self) -> str:
+        """What stands in for its text: "[removed by a moderator: <reason>]" and the like."""
+        if self.is_visible:
+            return ""
+        detail = _PLACEHOLDER_DETAIL.get(self.state, "")
+        if self.state == ContentState.REMOVED and self.removed_reason:
+            detail = f": {self.removed_reason}"
+        return f"[{ContentState(self.state).label.lower()}{detail}]"
+
+    def is_visible_to(self, user) -> bool:
+        """Whether the user may know it exists at all (a draft, say, is its authors' only)."""
+        return True
+
+    def can_report(self, user) -> bool:
+        """A member may report what still stands (or is hidden pending review), not their own."""
+        return (
+            user is not None
+            and user.is_authenticated
+            and self.state in (ContentState.VISIBLE, ContentState.HIDDEN)
+            and not self.is_owned_by(user)
+            and self.is_visible_to(user)
+        )
+
+    def can_moderate(self, user) -> bool:
+        return user is not None and user.is_authenticated and user.is_moderator
 
 
 class Section(models.Model):
@@ -80,7 +160,7 @@ class PostQuerySet(models.QuerySet):
         return self.select_related("author", "section").defer("body", "body_html")
 
 
-class Post(models.Model):
+class Post(Moderatable):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -97,10 +177,6 @@ class Post(models.Model):
     body = models.TextField(max_length=BODY_MAX, help_text="Markdown, as the author typed it.")
     body_html = models.TextField(editable=False, help_text="Sanitised HTML rendered at save.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    state = models.CharField(
-        max_length=10, choices=ContentState.choices, default=ContentState.VISIBLE
-    )
-    removed_reason = models.CharField(max_length=300, blank=True)
     is_promoted = models.BooleanField(
         default=False, help_text="Shown at the top of the front page."
     )
@@ -148,27 +224,32 @@ class Post(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
-    @property
-    def is_visible(self) -> bool:
-        return self.state == ContentState.VISIBLE
-
-    def can_edit(self, user) -> bool:
-        return user.is_authenticated and user.pk == self.author_id and self.is_visible
-
-    def can_see_history(self, user) -> bool:
-        return user.is_authenticated and (user.pk == self.author_id or user.is_moderator)
-
     def accepts_replies(self) -> bool:
         return self.is_published and self.is_visible and not self.is_locked
 
-    # The reportable/moderatable protocol (see forum.moderation): owner, label, state.
-    @property
-    def owner_id(self) -> int:
-        return self.author_id
+    # Who may do what: the one place each rule is written (views, services and templates ask).
+
+    def can_edit(self, user) -> bool:
+        return self.is_owned_by(user) and self.is_visible
+
+    def can_delete(self, user) -> bool:
+        return self.is_owned_by(user) and self.is_visible
+
+    def can_see_history(self, user) -> bool:
+        return self.is_owned_by(user) or self.can_moderate(user)
+
+    def can_recommend(self, user) -> bool:
+        """Recommending (or taking it back): members, on others' published posts that stand."""
+        return (
+            user is not None
+            and user.is_authenticated
+            and not self.is_owned_by(user)
+            and self.is_published
+            and self.is_visible
+        )
 
     @property
     def moderation_label(self) -> str:
-        # Public in the moderation log: never the title, which may be what was removed.
         return f"post #{self.pk} by @{self.author.username}"
 
 
@@ -208,7 +289,7 @@ class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
         return super()._get_next_tree_id()
 
 
-class Comment(MPTTModel):
+class Comment(MPTTModel, Moderatable):
     """A reply to a post or to another comment. Each top-level comment is its own MPTT tree.
 
     Write only through forum.services, which lock the post row first: django-mptt does no locking.
@@ -225,10 +306,6 @@ class Comment(MPTTModel):
     )
     body = models.TextField(max_length=BODY_MAX)
     body_html = models.TextField(editable=False)
-    state = models.CharField(
-        max_length=10, choices=ContentState.choices, default=ContentState.VISIBLE
-    )
-    removed_reason = models.CharField(max_length=300, blank=True)
     upvotes = models.PositiveIntegerField(default=0)
     downvotes = models.PositiveIntegerField(default=0)
     score = models.IntegerField(default=0)
@@ -251,23 +328,28 @@ class Comment(MPTTModel):
         return reverse("forum:comment-detail", kwargs={"pk": self.pk})
 
     @property
-    def is_visible(self) -> bool:
-        return self.state == ContentState.VISIBLE
-
-    @property
     def reply_count(self) -> int:
         """All replies below this comment, counted from the tree without a query."""
         return (self.rght - self.lft - 1) // 2
 
     def can_edit(self, user) -> bool:
-        return user.is_authenticated and user.pk == self.author_id and self.is_visible
+        return self.is_owned_by(user) and self.is_visible
+
+    def can_delete(self, user) -> bool:
+        return self.is_owned_by(user) and self.is_visible
 
     def can_see_history(self, user) -> bool:
-        return user.is_authenticated and (user.pk == self.author_id or user.is_moderator)
+        return self.is_owned_by(user) or self.can_moderate(user)
 
-    @property
-    def owner_id(self) -> int:
-        return self.author_id
+    def can_vote(self, user) -> bool:
+        """Up- or down-voting: members, on others' comments that stand (taking a vote back is
+        allowed whatever became of the comment)."""
+        return (
+            user is not None
+            and user.is_authenticated
+            and not self.is_owned_by(user)
+            and self.is_visible
+        )
 
     @property
     def moderation_label(self) -> str:

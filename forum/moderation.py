@@ -2,12 +2,18 @@
 and tells the member concerned (accounts.services.notify): one place for the side effects.
 
 Targets are posts, comments, and anything another app registers with `register_reportable` (the
-campaigns app registers campaigns). A target model has `state` (ContentState values),
-`removed_reason`, `owner_id`, `moderation_label` and `get_absolute_url()`.
+campaigns app registers campaigns). Every target is a `forum.models.Moderatable`: that abstract
+model is the contract (state, removed reason, owner, label, placeholder, who may report and
+moderate). A kind that must follow its own moderation (a campaign takes its discussion post down
+with it) passes an `after_moderation` hook when it registers.
+
+The public names for other apps: `register_reportable`, `require_reason`, `log_action`,
+`open_reports`, and the actions below.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -19,17 +25,22 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import notify
 
-from .models import Comment, ContentState, ModerationAction, Post, Report, Section
+from .models import Comment, ContentState, Moderatable, ModerationAction, Post, Report, Section
 from .services import ActionRefused, ensure_can_participate
 
 Action = ModerationAction.Action
 
-REPORTABLE: dict[str, type[models.Model]] = {"post": Post, "comment": Comment}
+# after_moderation(target, *, moderator, reason): called once the target's `state` is the new one,
+# with its row locked (moderator None when reports hid it).
+AfterModeration = Callable[..., None]
+
+REPORTABLE: dict[str, type[Moderatable]] = {"post": Post, "comment": Comment}
 # The related rows each kind's moderation_label needs, so lists of targets cost a query a kind.
 REPORTABLE_RELATED: dict[str, tuple[str, ...]] = {
     "post": ("author",),
     "comment": ("author", "post"),
 }
+_AFTER_MODERATION: dict[str, AfterModeration] = {}
 
 
 def targets_of(kind: str):
@@ -41,10 +52,20 @@ def targets_of(kind: str):
 
 
 def register_reportable(
-    kind: str, model: type[models.Model], *, related: tuple[str, ...] | list[str] = ()
+    kind: str,
+    model: type[Moderatable],
+    *,
+    related: tuple[str, ...] | list[str] = (),
+    after_moderation: AfterModeration | None = None,
 ) -> None:
+    """Make a kind of content reportable and moderatable: /report/<kind>/<pk>/,
+    /moderation/<kind>/<pk>/, the queue, the admin and the log then handle it."""
+    if not issubclass(model, Moderatable):
+        raise TypeError(f"{model.__name__} must subclass forum.models.Moderatable")
     REPORTABLE[kind] = model
     REPORTABLE_RELATED[kind] = tuple(related)
+    if after_moderation is not None:
+        _AFTER_MODERATION[kind] = after_moderation
 
 
 def kind_of(target: models.Model) -> str:
@@ -59,7 +80,8 @@ def _require_moderator(user: User) -> None:
         raise ActionRefused("Only moderators can do that.")
 
 
-def _require_reason(reason: str) -> str:
+def require_reason(reason: str) -> str:
+    """The reason every moderator action needs, trimmed to what the log stores."""
     reason = reason.strip()
     if not reason:
         raise ActionRefused("Give a reason: it is shown in the moderation log and to the member.")
@@ -77,13 +99,11 @@ def _target_url(target: models.Model) -> str:
     return target.get_absolute_url()
 
 
-def _after_moderation(target: models.Model, *, moderator: User | None, reason: str) -> None:
-    """Let the target's app follow a change of moderation state (its `state` is already the new
-    one): a campaign, say, takes its discussion post down with it. The hook is optional:
-    `after_moderation(*, moderator, reason)` on the model."""
-    hook = getattr(target, "after_moderation", None)
+def _after_moderation(target: Moderatable, *, moderator: User | None, reason: str) -> None:
+    """Let the target's app follow a change of moderation state, through the hook it registered."""
+    hook = _AFTER_MODERATION.get(kind_of(target))
     if hook is not None:
-        hook(moderator=moderator, reason=reason)
+        hook(target, moderator=moderator, reason=reason)
 
 
 def log_action(
@@ -122,7 +142,8 @@ def _owner(target: models.Model) -> User | None:
     return User.objects.filter(pk=target.owner_id).first()
 
 
-def _open_reports(target: models.Model):
+def open_reports(target: models.Model) -> models.QuerySet[Report]:
+    """The reports on an item that no moderator has dealt with yet."""
     return Report.objects.filter(
         content_type=ContentType.objects.get_for_model(target),
         object_id=target.pk,
@@ -131,10 +152,10 @@ def _open_reports(target: models.Model):
 
 
 def _close_reports(target: models.Model, *, moderator: User, outcome: str) -> int:
-    reports = list(_open_reports(target).select_related("reporter"))
+    reports = list(open_reports(target).select_related("reporter"))
     if not reports:
         return 0
-    _open_reports(target).update(
+    open_reports(target).update(
         status=Report.Status.RESOLVED,
         outcome=outcome,
         resolved_by=moderator,
@@ -158,7 +179,7 @@ def report_create(*, reporter: User, target: models.Model, reason: str, detail: 
     """A member reports an item. Enough distinct reporters hide it until a moderator looks."""
     ensure_can_participate(reporter)
     target = _lock(target)
-    if target.owner_id == reporter.pk:
+    if target.is_owned_by(reporter):
         raise ActionRefused("You can't report your own content; you can edit or delete it.")
     if target.state not in (ContentState.VISIBLE, ContentState.HIDDEN):
         raise ActionRefused("This has already been taken down.")
@@ -179,7 +200,7 @@ def report_create(*, reporter: User, target: models.Model, reason: str, detail: 
     # hide anything.
     established = timezone.now() - timedelta(hours=settings.FORUM_NEW_MEMBER_HOURS)
     reporters = (
-        _open_reports(target)
+        open_reports(target)
         .filter(reporter__date_joined__lte=established)
         .values("reporter")
         .distinct()
@@ -203,11 +224,11 @@ def report_create(*, reporter: User, target: models.Model, reason: str, detail: 
 def reports_dismiss(*, moderator: User, target: models.Model, reason: str) -> int:
     """The reports were unfounded: close them, and show the item again if reports had hidden it."""
     _require_moderator(moderator)
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     target = _lock(target)
     if target.state == ContentState.HIDDEN:
         return content_restore(moderator=moderator, target=target, reason=reason)
-    if not _open_reports(target).exists():
+    if not open_reports(target).exists():
         raise ActionRefused("It has no open reports.")
     closed = _close_reports(target, moderator=moderator, outcome=Report.Outcome.KEPT)
     log_action(
@@ -228,7 +249,7 @@ def content_remove(*, moderator: User, target: models.Model, reason: str) -> int
     """Remove a post, comment or campaign with a reason. The row stays: replies keep their place
     and the page shows "removed by a moderator: <reason>". Returns how many reports it closed."""
     _require_moderator(moderator)
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     target = _lock(target)
     if target.state == ContentState.REMOVED:
         raise ActionRefused("This is already removed.")
@@ -251,7 +272,7 @@ def content_remove(*, moderator: User, target: models.Model, reason: str) -> int
 def content_restore(*, moderator: User, target: models.Model, reason: str) -> int:
     """Show again what moderators removed or reports hid (not what its author deleted)."""
     _require_moderator(moderator)
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     target = _lock(target)
     if target.state not in (ContentState.REMOVED, ContentState.HIDDEN):
         raise ActionRefused("Only removed or hidden content can be restored.")
@@ -271,7 +292,7 @@ def content_restore(*, moderator: User, target: models.Model, reason: str) -> in
 @transaction.atomic
 def post_set_locked(*, moderator: User, post: Post, locked: bool, reason: str) -> Post:
     _require_moderator(moderator)
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     post = _lock(post)
     if post.is_locked == locked:
         raise ActionRefused("The discussion is already locked." if locked else "It isn't locked.")
@@ -290,7 +311,7 @@ def post_set_locked(*, moderator: User, post: Post, locked: bool, reason: str) -
 @transaction.atomic
 def post_set_promoted(*, moderator: User, post: Post, promoted: bool, reason: str) -> Post:
     _require_moderator(moderator)
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     post = _lock(post)
     if post.is_promoted == promoted:
         raise ActionRefused("It is already promoted." if promoted else "It isn't promoted.")
@@ -311,7 +332,7 @@ def post_set_promoted(*, moderator: User, post: Post, promoted: bool, reason: st
 @transaction.atomic
 def post_move(*, moderator: User, post: Post, section: Section, reason: str) -> Post:
     _require_moderator(moderator)
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     post = _lock(post)
     if post.section_id == section.pk:
         raise ActionRefused(f"It is already in {section.name}.")
@@ -347,7 +368,7 @@ def _lock_member_for(moderator: User, member: User) -> User:
 
 @transaction.atomic
 def member_suspend(*, moderator: User, member: User, until: datetime, reason: str) -> User:
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     member = _lock_member_for(moderator, member)
     if until <= timezone.now():
         raise ActionRefused("A suspension must end in the future.")
@@ -366,7 +387,7 @@ def member_suspend(*, moderator: User, member: User, until: datetime, reason: st
 
 @transaction.atomic
 def member_unsuspend(*, moderator: User, member: User, reason: str) -> User:
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     member = _lock_member_for(moderator, member)
     if not member.is_suspended:
         raise ActionRefused("This member is not suspended.")
@@ -394,7 +415,7 @@ def member_unban(*, moderator: User, member: User, reason: str) -> User:
 
 @transaction.atomic
 def _set_banned(*, moderator: User, member: User, reason: str, banned: bool) -> User:
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     member = _lock_member_for(moderator, member)
     if member.is_active != banned:
         raise ActionRefused(

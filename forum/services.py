@@ -166,7 +166,7 @@ def post_update(
 def post_delete(*, post: Post, by: User) -> Post:
     """The author deletes their post: the thread stays, the post shows as deleted."""
     post = _lock_post(post.pk)
-    if not (by.is_authenticated and by.pk == post.author_id):
+    if not post.is_owned_by(by):
         raise ActionRefused("You can only delete your own posts.")
     if post.state != ContentState.VISIBLE:
         raise ActionRefused(_GONE[post.state].format(thing="post"))
@@ -183,9 +183,9 @@ def post_delete(*, post: Post, by: User) -> Post:
 def post_recommend(*, post: Post, user: User) -> None:
     ensure_can_participate(user)
     post = _lock_post(post.pk)  # the row as it is now, not as the caller loaded it
-    if user.pk == post.author_id:
+    if post.is_owned_by(user):
         raise ActionRefused("You can't recommend your own post.")
-    if not (post.is_published and post.is_visible):
+    if not post.can_recommend(user):
         raise ActionRefused("This post can't be recommended.")
     try:
         with transaction.atomic():
@@ -308,7 +308,7 @@ def comment_delete(*, comment: Comment, by: User) -> Comment:
     the text and its history go, because the author asked for them to go."""
     _lock_post(comment.post_id)
     comment = Comment.objects.get(pk=comment.pk)
-    if not (by.is_authenticated and by.pk == comment.author_id):
+    if not comment.is_owned_by(by):
         raise ActionRefused("You can only delete your own comments.")
     if not comment.is_visible:
         raise ActionRefused(_GONE[comment.state].format(thing="comment"))
@@ -329,9 +329,9 @@ def comment_vote(*, comment: Comment, user: User, value: int) -> Comment:
     # deadlocks against a reply being inserted into the same tree.
     _lock_post(comment.post_id)
     comment = Comment.objects.get(pk=comment.pk)
-    if user.pk == comment.author_id:
+    if comment.is_owned_by(user):
         raise ActionRefused("You can't vote on your own comment.")
-    if not comment.is_visible and value != 0:
+    if value != 0 and not comment.can_vote(user):
         raise ActionRefused("You can't vote on a deleted or removed comment.")
     existing = CommentVote.objects.filter(comment=comment, user=user).first()
     old = existing.value if existing else 0

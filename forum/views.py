@@ -199,7 +199,7 @@ def _form_context(request, form, *, post: Post | None) -> dict:
 @require_POST
 def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
     post = _post_for(request, pk)
-    if request.user.pk != post.author_id:
+    if not post.is_owned_by(request.user):
         raise PermissionDenied("You can only delete your own posts.")
     try:
         services.post_delete(post=post, by=request.user)
@@ -322,7 +322,7 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(request, pk)
-    if request.user.pk != comment.author_id:
+    if not comment.is_owned_by(request.user):
         raise PermissionDenied("You can only delete your own comments.")
     try:
         services.comment_delete(comment=comment, by=request.user)

@@ -153,7 +153,7 @@ def test_deleted_comment_with_replies_stays_as_placeholder(client, post, member,
     assert parent.state == "deleted"
     assert parent.body == ""
     html = Client().get(post.get_absolute_url()).content.decode()
-    assert "[deleted]" in html
+    assert "[deleted by its author]" in html
     assert "Parent text to delete" not in html
     assert "Child stays readable" in html
     assert Comment.objects.count() == 2

@@ -121,7 +121,7 @@ def test_delete_post_as_rendered(app, member, other_member, post):
     post.refresh_from_db()
     assert post.state == "deleted"
     assert "Your post is deleted. Its discussion stays readable." in page.text
-    assert "[This post was deleted by its author." in page.text
+    assert "[deleted by its author]" in page.text
     assert "A reply that stays" in page.text
 
 
@@ -231,7 +231,7 @@ def test_delete_comment_as_rendered(app, post, member, other_member):
     parent.refresh_from_db()
     assert (parent.state, parent.body) == ("deleted", "")
     assert "Your comment is deleted. Replies to it stay." in page.text
-    assert "[deleted]" in page.text
+    assert "[deleted by its author]" in page.text
     assert "Child stays readable" in page.text
 
 

@@ -81,7 +81,7 @@ def prepare_post(action, author, moderator, reporters):
 POST_EFFECTS = {
     "remove": lambda p: p.state == "removed" and p.removed_reason == "As rendered",
     "restore": lambda p: p.state == "visible",
-    "dismiss": lambda p: p.state == "visible" and not moderation._open_reports(p).exists(),
+    "dismiss": lambda p: p.state == "visible" and not moderation.open_reports(p).exists(),
     "lock": lambda p: p.is_locked,
     "unlock": lambda p: not p.is_locked,
     "promote": lambda p: p.is_promoted,
@@ -145,7 +145,7 @@ def test_every_comment_action_from_the_queue_as_rendered(
     comment.refresh_from_db()
     expected = {"remove": "removed", "restore": "visible", "dismiss": "visible"}[action]
     assert comment.state == expected
-    assert not moderation._open_reports(comment).exists()
+    assert not moderation.open_reports(comment).exists()
     entry = ModerationAction.objects.order_by("-pk").first()
     assert (entry.action, entry.moderator, entry.reason) == (action, moderator, "As rendered")
 

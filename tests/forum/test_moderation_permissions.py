@@ -59,7 +59,7 @@ def prepare_post(action, author, moderator):
 POST_EFFECTS = {
     "remove": lambda p: p.state == "removed",
     "restore": lambda p: p.state == "visible",
-    "dismiss": lambda p: not moderation._open_reports(p).exists(),
+    "dismiss": lambda p: not moderation.open_reports(p).exists(),
     "lock": lambda p: p.is_locked,
     "unlock": lambda p: not p.is_locked,
     "promote": lambda p: p.is_promoted,
