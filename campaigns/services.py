@@ -222,7 +222,6 @@ def campaign_edit(
     remove_image: bool = False,
     image_alt: str = "",
     change_note: str = "",
-    base_url: str = "",
 ) -> Campaign:
     """Save an organiser's edit. Once people support the campaign, changing who it asks, what it
     asks or why needs a note: it is shown on the page and sent to every supporter, who may then
@@ -280,7 +279,6 @@ def campaign_edit(
                 f"Their note: {change.note}\n\n"
                 "If you no longer agree, you can withdraw your support on the campaign page."
             ),
-            base_url=base_url,
         )
     return campaign
 
@@ -322,9 +320,7 @@ def campaign_publish(*, campaign: Campaign, by: User) -> Campaign:
 
 
 @transaction.atomic
-def campaign_close(
-    *, campaign: Campaign, by: User, outcome: str, story: str, base_url: str = ""
-) -> Campaign:
+def campaign_close(*, campaign: Campaign, by: User, outcome: str, story: str) -> Campaign:
     ensure_can_participate(by)
     campaign = _lock(campaign)
     _require_organiser(campaign, by)
@@ -348,7 +344,6 @@ def campaign_close(
         url=f"{campaign.get_absolute_url()}#outcome",
         subject=f"{campaign.title}: {verdict}",
         text=story,
-        base_url=base_url,
     )
     return campaign
 
@@ -583,9 +578,7 @@ def support_withdraw(*, campaign: Campaign, user: User) -> None:
 
 
 @transaction.atomic
-def update_create(
-    *, campaign: Campaign, author: User, title: str, body: str, base_url: str = ""
-) -> CampaignUpdate:
+def update_create(*, campaign: Campaign, author: User, title: str, body: str) -> CampaignUpdate:
     """Post an update: shown on the page, sent to every supporter in-site and by email.
 
     At most UPDATES_PER_WINDOW per UPDATE_WINDOW per campaign, counted under the campaign's
@@ -632,13 +625,12 @@ def update_create(
         url=f"{campaign.get_absolute_url()}#update-{update.pk}",
         subject=f"{campaign.title}: {title}",
         text=body,
-        base_url=base_url,
     )
     return update
 
 
 def _tell_supporters(
-    campaign: Campaign, *, kind: str, message: str, url: str, subject: str, text: str, base_url: str
+    campaign: Campaign, *, kind: str, message: str, url: str, subject: str, text: str
 ) -> int:
     supporters = list(
         User.objects.filter(campaign_supports__campaign=campaign, is_active=True).only(
@@ -649,9 +641,9 @@ def _tell_supporters(
     emails = [user.email for user in supporters if user.email]
     if emails:
         footer = (
-            f"\n\nRead it on the site: {base_url}{url}\n\n--\nYou get this email because you "
+            f"\n\nRead it on the site: {settings.SITE_URL}{url}\n\n--\nYou get this email because you "
             f'support "{campaign.title}" on {settings.SITE_NAME}. To stop, withdraw your '
-            f"support or change your choices: {base_url}{campaign.get_absolute_url()}\n"
+            f"support or change your choices: {settings.SITE_URL}{campaign.get_absolute_url()}\n"
         )
         subject = " ".join(f"[{settings.SITE_NAME}] {subject}".split())  # no header injection
         transaction.on_commit(partial(_send_emails, subject, text + footer, emails))

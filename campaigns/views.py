@@ -57,10 +57,6 @@ def _organised(request: HttpRequest, slug: str) -> Campaign:
     return campaign
 
 
-def _base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
-
-
 # Lists -------------------------------------------------------------------------------------------
 
 
@@ -250,7 +246,6 @@ def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 editor=request.user,
                 remove_image=form.cleaned_data.get("remove_image", False),
                 change_note=form.cleaned_data.get("change_note", ""),
-                base_url=_base_url(request),
                 **_fields(form),
             )
         except services.ChangeNoteRequired as refusal:
@@ -294,7 +289,6 @@ def campaign_close(request: HttpRequest, slug: str) -> HttpResponse:
                 by=request.user,
                 outcome=form.cleaned_data["outcome"],
                 story=form.cleaned_data["story"],
-                base_url=_base_url(request),
             )
         except services.ActionRefused as refusal:
             form.add_error(None, str(refusal))
@@ -409,7 +403,6 @@ def update_create(request: HttpRequest, slug: str) -> HttpResponse:
                     author=request.user,
                     title=form.cleaned_data["title"],
                     body=form.cleaned_data["body"],
-                    base_url=_base_url(request),
                 )
             except services.ActionRefused as refusal:
                 form.add_error(None, str(refusal))

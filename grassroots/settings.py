@@ -6,6 +6,7 @@ production must stop the server, not quietly turn DEBUG on or point at the wrong
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -102,6 +103,14 @@ if not SECRET_KEY:
     SECRET_KEY = _development_secret_key()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+
+# The site's own address, for links in email (which has no request to take it from).
+SITE_URL = os.environ.get("SITE_URL", "" if not DEBUG else "http://127.0.0.1:8000").rstrip("/")
+if not re.fullmatch(r"https?://[^/\s]+", SITE_URL):
+    raise ImproperlyConfigured(
+        f"SITE_URL={SITE_URL!r} must be the site's address, like https://forum.example.org "
+        "(required when DEBUG is off)."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [

@@ -25,6 +25,8 @@ def _test_settings(settings):
     # The forum's posting rate limits are off except in the tests about them (which turn them on):
     # fixtures write hundreds of comments in a second.
     settings.FORUM_RATE_LIMITS = False
+    # Links in email point where the test client's pages are.
+    settings.SITE_URL = "http://testserver"
 
 
 @pytest.fixture(autouse=True)

@@ -48,7 +48,14 @@ def test_postgres_url_gets_persistent_checked_connections():
 
 def run_manage(env: dict, *args: str) -> subprocess.CompletedProcess:
     # The parent's settings (and the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE) must not leak in.
-    ours = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    ours = {
+        "DEBUG",
+        "SECRET_KEY",
+        "SITE_URL",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
     clean = {k: v for k, v in os.environ.items() if k not in ours}
     clean.update(env)
     return subprocess.run(
@@ -79,6 +86,7 @@ def test_production_settings_pass_the_deploy_check():
         "DEBUG": "0",
         "SECRET_KEY": "x" * 20 + "-production-only-test-key-" + "y" * 30,
         "ALLOWED_HOSTS": "forum.example.org",
+        "SITE_URL": "https://forum.example.org",
     }
     result = run_manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
@@ -113,3 +121,14 @@ def test_redis_url_switches_the_cache_to_redis():
     assert result.stdout.strip() == "'django.core.cache.backends.redis.RedisCache'"
     result = show_setting({}, "CACHES['default']['BACKEND']")
     assert result.stdout.strip() == "'django.core.cache.backends.db.DatabaseCache'"
+
+
+def test_production_requires_the_sites_address_for_email_links():
+    env = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "forum.example.org"}
+    result = run_manage(env, "check")
+    assert result.returncode != 0
+    assert "SITE_URL='' must be the site's address" in result.stderr
+    result = run_manage({"SITE_URL": "forum.example.org"}, "check")
+    assert "SITE_URL='forum.example.org' must be the site's address" in result.stderr
+    result = show_setting({"SITE_URL": "https://forum.example.org/"}, "SITE_URL")
+    assert result.stdout.strip() == "'https://forum.example.org'"

@@ -160,7 +160,6 @@ def test_noted_change_is_kept_with_what_supporters_agreed_to_and_they_are_told(
             target="The party Treasurer",
             body="New reasons.",
             change_note="  The NEC handed the decision to the Treasurer.  ",
-            base_url="https://grassroots.example",
         )
     change = CampaignChange.objects.get()
     assert (change.note, change.fields, change.editor) == (
@@ -467,8 +466,9 @@ def test_withdrawing_works_after_close_and_while_suspended(campaign, owner, supp
 
 
 def test_update_goes_to_each_supporter_in_site_and_in_a_separate_email(
-    campaign, owner, supporter, django_capture_on_commit_callbacks
+    campaign, owner, supporter, django_capture_on_commit_callbacks, settings
 ):
+    settings.SITE_URL = "https://grassroots.example"  # email links come from the setting
     other = make_member("sue")
     factories.support(campaign, other)
     with django_capture_on_commit_callbacks(execute=True):
@@ -477,7 +477,6 @@ def test_update_goes_to_each_supporter_in_site_and_in_a_separate_email(
             author=owner,
             title="We met the\r\nTreasurer",
             body="It went **well**.",
-            base_url="https://grassroots.example",
         )
     assert update.title == "We met the Treasurer"
     assert update.body_html == "<p>It went <strong>well</strong>.</p>\n"
