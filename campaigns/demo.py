@@ -266,16 +266,18 @@ def _make(plan: Plan, users: dict[str, User], rng: random.Random, now) -> Campai
         deadline = timezone.localdate() + timedelta(days=plan.deadline_in)
     campaign = services.campaign_create(
         creator=owner,
-        title=plan.title,
-        summary=plan.summary,
-        target=plan.target,
-        ask=plan.ask,
-        body=plan.body,
-        goal=plan.goal,
-        deadline=deadline,
-        section=Section.objects.get(slug=plan.section),
         image=_banner(plan.title) if plan.image else None,
-        image_alt="A red banner with the words “Open the books”" if plan.image else "",
+        fields=services.CampaignFields(
+            title=plan.title,
+            summary=plan.summary,
+            target=plan.target,
+            ask=plan.ask,
+            body=plan.body,
+            goal=plan.goal,
+            deadline=deadline,
+            section=Section.objects.get(slug=plan.section),
+            image_alt="A red banner with the words “Open the books”" if plan.image else "",
+        ),
     )
     Campaign.objects.filter(pk=campaign.pk).update(created_at=published_at - timedelta(days=1))
     for username in plan.co_organisers:

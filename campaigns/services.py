@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
 
@@ -150,25 +151,29 @@ def _check_campaign_rate(creator: User) -> None:
 # Campaign pages ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CampaignFields:
+    """What organisers write on the campaign form: campaign_create and campaign_edit take it."""
+
+    title: str
+    summary: str
+    target: str
+    ask: str
+    body: str
+    goal: int
+    deadline: date | None
+    section: Section
+    image_alt: str = ""
+
+
 @transaction.atomic
 def campaign_create(
-    *,
-    creator: User,
-    title: str,
-    summary: str,
-    target: str,
-    ask: str,
-    body: str,
-    goal: int,
-    deadline: date | None,
-    section: Section,
-    image: File | None = None,
-    image_alt: str = "",
+    *, creator: User, fields: CampaignFields, image: File | None = None
 ) -> Campaign:
     """A new draft, owned by its creator. The same draft submitted twice in a moment is one."""
     ensure_can_participate(creator)
     User.objects.select_for_update().get(pk=creator.pk)  # serialise this member's submissions
-    title = title.strip()
+    title = fields.title.strip()
     now = timezone.now()
     duplicate = Campaign.objects.filter(
         created_by=creator, title=title, created_at__gte=now - DOUBLE_SUBMIT_WINDOW
@@ -178,15 +183,15 @@ def campaign_create(
     _check_campaign_rate(creator)
     campaign = Campaign(
         title=title,
-        summary=summary.strip(),
-        target=target.strip(),
-        ask=ask.strip(),
-        body=body,
-        body_html=render_markdown(body),
-        goal=goal,
-        deadline=deadline,
-        section=section,
-        image_alt=image_alt.strip() if image else "",
+        summary=fields.summary.strip(),
+        target=fields.target.strip(),
+        ask=fields.ask.strip(),
+        body=fields.body,
+        body_html=render_markdown(fields.body),
+        goal=fields.goal,
+        deadline=fields.deadline,
+        section=fields.section,
+        image_alt=fields.image_alt.strip() if image else "",
         created_by=creator,
         created_at=now,
     )
@@ -210,17 +215,9 @@ def campaign_edit(
     *,
     campaign: Campaign,
     editor: User,
-    title: str,
-    summary: str,
-    target: str,
-    ask: str,
-    body: str,
-    goal: int,
-    deadline: date | None,
-    section: Section,
+    fields: CampaignFields,
     image: File | None = None,
     remove_image: bool = False,
-    image_alt: str = "",
     change_note: str = "",
 ) -> Campaign:
     """Save an organiser's edit. Once people support the campaign, changing who it asks, what it
@@ -231,7 +228,7 @@ def campaign_edit(
     _require_organiser(campaign, editor)
     if not campaign.can_edit(editor):
         raise ActionRefused("A closed campaign can't be edited; a moderator can reopen it.")
-    new = {"target": target.strip(), "ask": ask.strip(), "body": body}
+    new = {"target": fields.target.strip(), "ask": fields.ask.strip(), "body": fields.body}
     changed = [name for name, value in new.items() if getattr(campaign, name) != value]
     change_note = " ".join(change_note.split())
     change = None
@@ -251,15 +248,16 @@ def campaign_edit(
             previous_body=campaign.body,
         )
     old_image = campaign.image.name if campaign.image else ""
-    campaign.title, campaign.summary = title.strip(), summary.strip()
+    campaign.title, campaign.summary = fields.title.strip(), fields.summary.strip()
     campaign.target, campaign.ask, campaign.body = new["target"], new["ask"], new["body"]
-    campaign.body_html = render_markdown(body)
-    campaign.goal, campaign.deadline, campaign.section = goal, deadline, section
+    campaign.body_html = render_markdown(fields.body)
+    campaign.goal, campaign.deadline = fields.goal, fields.deadline
+    campaign.section = fields.section
     if image:
         campaign.image.save(image.name, image, save=False)
     elif remove_image:
         campaign.image = ""
-    campaign.image_alt = image_alt.strip() if campaign.image else ""
+    campaign.image_alt = fields.image_alt.strip() if campaign.image else ""
     if not campaign.is_draft:
         campaign.edited_at = timezone.now()
     campaign.save()

@@ -215,7 +215,9 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     form = _campaign_form(request, initial=initial)
     if request.method == "POST" and not _previewing(request) and form.is_valid():
         try:
-            campaign = services.campaign_create(creator=request.user, **_fields(form))
+            campaign = services.campaign_create(
+                creator=request.user, fields=_fields(form), image=form.cleaned_data["image"]
+            )
         except services.ActionRefused as refusal:
             form.add_error(None, str(refusal))
         else:
@@ -225,10 +227,12 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form, campaign=None)
 
 
-def _fields(form: CampaignForm) -> dict:
+def _fields(form: CampaignForm) -> services.CampaignFields:
     data = form.cleaned_data
-    names = ("title", "summary", "target", "ask", "body", "goal", "deadline", "section", "image")
-    return {name: data[name] for name in names} | {"image_alt": data.get("image_alt", "")}
+    names = ("title", "summary", "target", "ask", "body", "goal", "deadline", "section")
+    return services.CampaignFields(
+        **{name: data[name] for name in names}, image_alt=data.get("image_alt", "")
+    )
 
 
 @login_required
@@ -246,7 +250,8 @@ def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 editor=request.user,
                 remove_image=form.cleaned_data.get("remove_image", False),
                 change_note=form.cleaned_data.get("change_note", ""),
-                **_fields(form),
+                fields=_fields(form),
+                image=form.cleaned_data["image"],
             )
         except services.ChangeNoteRequired as refusal:
             form.add_error("change_note", str(refusal))

@@ -121,29 +121,33 @@ def _edit_campaign(w, campaign, editor):
     return campaigns.campaign_edit(
         campaign=campaign,
         editor=editor,
-        title="Changed by someone else",
-        summary=campaign.summary,
-        target=campaign.target,
-        ask=campaign.ask,
-        body=campaign.body,
-        goal=campaign.goal,
-        deadline=campaign.deadline,
-        section=campaign.section,
         change_note="A note.",
+        fields=campaigns.CampaignFields(
+            title="Changed by someone else",
+            summary=campaign.summary,
+            target=campaign.target,
+            ask=campaign.ask,
+            body=campaign.body,
+            goal=campaign.goal,
+            deadline=campaign.deadline,
+            section=campaign.section,
+        ),
     )
 
 
 def _new_campaign(w, creator):
     return campaigns.campaign_create(
         creator=creator,
-        title="A new campaign",
-        summary="s",
-        target="t",
-        ask="a",
-        body="b",
-        goal=10,
-        deadline=None,
-        section=w.section,
+        fields=campaigns.CampaignFields(
+            title="A new campaign",
+            summary="s",
+            target="t",
+            ask="a",
+            body="b",
+            goal=10,
+            deadline=None,
+            section=w.section,
+        ),
     )
 
 

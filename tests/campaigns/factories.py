@@ -35,7 +35,10 @@ def campaign(
         "section": Section.objects.get(slug=section_slug),
     }
     values.update(fields)
-    made = services.campaign_create(creator=owner, **values)
+    image = values.pop("image", None)
+    made = services.campaign_create(
+        creator=owner, fields=services.CampaignFields(**values), image=image
+    )
     if publish:
         made = services.campaign_publish(campaign=made, by=owner)
     return made

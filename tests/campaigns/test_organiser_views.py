@@ -288,14 +288,16 @@ def test_removing_an_organiser_of_another_campaign_is_404(client, campaign, owne
     other = Campaign.objects.get(pk=campaign.pk)
     elsewhere = services.campaign_create(
         creator=member,
-        title="Elsewhere",
-        summary="s",
-        target="t",
-        ask="a",
-        body="b",
-        goal=1,
-        deadline=None,
-        section=other.section,
+        fields=services.CampaignFields(
+            title="Elsewhere",
+            summary="s",
+            target="t",
+            ask="a",
+            body="b",
+            goal=1,
+            deadline=None,
+            section=other.section,
+        ),
     )
     row = elsewhere.organisers.get()
     client.force_login(owner)

@@ -223,15 +223,17 @@ def test_change_notes_are_shown_with_what_it_said_before(client, campaign, owner
     services.campaign_edit(
         campaign=campaign,
         editor=owner,
-        title=campaign.title,
-        summary=campaign.summary,
-        target="The Treasurer",
-        ask=campaign.ask,
-        body=campaign.body,
-        goal=campaign.goal,
-        deadline=None,
-        section=campaign.section,
         change_note="The NEC passed it to the Treasurer.",
+        fields=services.CampaignFields(
+            title=campaign.title,
+            summary=campaign.summary,
+            target="The Treasurer",
+            ask=campaign.ask,
+            body=campaign.body,
+            goal=campaign.goal,
+            deadline=None,
+            section=campaign.section,
+        ),
     )
     client.force_login(supporter)
     html = client.get(campaign.get_absolute_url()).content.decode()

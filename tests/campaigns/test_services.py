@@ -18,7 +18,7 @@ from campaigns.models import (
     SupporterExport,
     consent_wording,
 )
-from campaigns.services import ActionRefused, ChangeNoteRequired, ConsentChanged
+from campaigns.services import ActionRefused, CampaignFields, ChangeNoteRequired, ConsentChanged
 from forum.models import Post, Section
 from tests.conftest import make_member
 
@@ -38,7 +38,14 @@ def edit(campaign, editor, **changes):
         for name in ("title", "summary", "target", "ask", "body", "goal", "deadline", "section")
     }
     values.update(changes)
-    return services.campaign_edit(campaign=campaign, editor=editor, **values)
+    extra = {
+        name: values.pop(name)
+        for name in ("image", "remove_image", "change_note")
+        if name in values
+    }
+    return services.campaign_edit(
+        campaign=campaign, editor=editor, fields=CampaignFields(**values), **extra
+    )
 
 
 # Creating and publishing -------------------------------------------------------------------------
