@@ -3,9 +3,16 @@ other tests left loose."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts.models import Notification
+from forum import moderation
+from forum.models import ModerationAction, Post
+from forum.services import ActionRefused
+from tests.campaigns import factories as campaign_factories
 from tests.forum import factories
 
 pytestmark = pytest.mark.django_db
@@ -20,3 +27,139 @@ def test_a_reply_notification_quotes_the_first_80_characters_of_the_title(
         factories.comment(post, other_member)
     note = Notification.objects.get(user=member, kind="reply")
     assert f"“{title[:80]}”" in note.message
+
+
+# forum/moderation.py -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def post(member):
+    return factories.post(member)
+
+
+def actions_on(user) -> list[tuple[str, bool]]:
+    return list(
+        ModerationAction.objects.filter(target_user=user)
+        .order_by("pk")
+        .values_list("action", "is_public")
+    )
+
+
+def test_locking_and_unlocking_are_logged_as_what_they_are_and_refused_twice(moderator, post):
+    moderation.post_set_locked(moderator=moderator, post=post, locked=True, reason="Heated")
+    with pytest.raises(ActionRefused, match="already locked"):
+        moderation.post_set_locked(moderator=moderator, post=post, locked=True, reason="Again")
+    moderation.post_set_locked(moderator=moderator, post=post, locked=False, reason="Calmer")
+    with pytest.raises(ActionRefused, match="isn't locked"):
+        moderation.post_set_locked(moderator=moderator, post=post, locked=False, reason="Again")
+    assert actions_on(post.author) == [("lock", True), ("unlock", True)]
+
+
+def test_promoting_and_unpromoting_are_logged_as_what_they_are_and_refused_twice(moderator, post):
+    moderation.post_set_promoted(moderator=moderator, post=post, promoted=True, reason="Good")
+    with pytest.raises(ActionRefused, match="already promoted"):
+        moderation.post_set_promoted(moderator=moderator, post=post, promoted=True, reason="x")
+    moderation.post_set_promoted(moderator=moderator, post=post, promoted=False, reason="Old")
+    with pytest.raises(ActionRefused, match="isn't promoted"):
+        moderation.post_set_promoted(moderator=moderator, post=post, promoted=False, reason="x")
+    assert actions_on(post.author) == [("promote", True), ("unpromote", True)]
+
+
+@pytest.mark.parametrize("which", ["draft", "removed"])
+def test_only_a_published_post_that_stands_goes_on_the_front_page(moderator, member, which):
+    post = factories.post(member, publish=which != "draft")
+    if which == "removed":
+        moderation.content_remove(moderator=moderator, target=post, reason="Spam")
+    with pytest.raises(ActionRefused, match="Only a published, visible post"):
+        moderation.post_set_promoted(moderator=moderator, post=post, promoted=True, reason="x")
+    assert not Post.objects.get(pk=post.pk).is_promoted
+
+
+def test_banning_and_unbanning_are_private_entries_and_refused_twice(moderator, member):
+    moderation.member_ban(moderator=moderator, member=member, reason="Spam account")
+    with pytest.raises(ActionRefused, match="already banned"):
+        moderation.member_ban(moderator=moderator, member=member, reason="Again")
+    moderation.member_unban(moderator=moderator, member=member, reason="Appeal upheld")
+    with pytest.raises(ActionRefused, match="is not banned"):
+        moderation.member_unban(moderator=moderator, member=member, reason="Again")
+    assert actions_on(member) == [("ban", False), ("unban", False)]
+
+
+def test_lifting_a_suspension_and_dismissing_reports_stay_out_of_the_public_log(
+    moderator, member, other_member, post
+):
+    until = timezone.now() + timedelta(days=2)
+    moderation.member_suspend(moderator=moderator, member=other_member, until=until, reason="Rude")
+    moderation.member_unsuspend(moderator=moderator, member=other_member, reason="Apologised")
+    moderation.report_create(reporter=other_member, target=post, reason="spam")
+    moderation.reports_dismiss(moderator=moderator, target=post, reason="Not spam")
+    assert actions_on(other_member) == [("suspend", False), ("unsuspend", False)]
+    assert not ModerationAction.objects.filter(action="dismiss", is_public=True).exists()
+
+
+def test_reporters_hear_whether_the_moderator_removed_it_or_found_no_rule_broken(
+    moderator, member, other_member, on_commit
+):
+    kept, removed = factories.post(member, title="Kept"), factories.post(member, title="Gone")
+    with on_commit():
+        moderation.report_create(reporter=other_member, target=kept, reason="spam")
+        moderation.report_create(reporter=other_member, target=removed, reason="spam")
+        moderation.reports_dismiss(moderator=moderator, target=kept, reason="Fine")
+        moderation.content_remove(moderator=moderator, target=removed, reason="Spam")
+    messages = list(
+        Notification.objects.filter(user=other_member, kind="report")
+        .order_by("pk")
+        .values_list("message", flat=True)
+    )
+    assert messages == [
+        "Thank you for your report. A moderator reviewed it and found no rule broken.",
+        "Thank you for your report. A moderator reviewed it and removed it.",
+    ]
+
+
+def test_the_member_hears_what_was_acted_on_content_by_its_label_account_as_theirs(
+    moderator, member, post, on_commit
+):
+    with on_commit():
+        moderation.post_set_locked(moderator=moderator, post=post, locked=True, reason="Heated")
+        moderation.member_ban(moderator=moderator, member=member, reason="Spam account")
+    messages = list(
+        Notification.objects.filter(user=member, kind="moderation")
+        .order_by("pk")
+        .values_list("message", flat=True)
+    )
+    assert messages == [
+        f"Moderation: post #{post.pk} by @{member.username}: locked. Reason: Heated",
+        "Moderation: your account: member banned. Reason: Spam account",
+    ]
+
+
+def test_a_moderator_acting_on_their_own_post_is_not_notified(moderator, on_commit):
+    own = factories.post(moderator)
+    with on_commit():
+        moderation.post_set_locked(moderator=moderator, post=own, locked=True, reason="Done")
+    assert not Notification.objects.filter(user=moderator).exists()
+
+
+def test_reasons_are_kept_to_300_characters_and_labels_to_200(moderator, post):
+    reason = "".join(f"{n % 10}" for n in range(400))
+    moderation.content_remove(moderator=moderator, target=post, reason=reason)
+    entry = ModerationAction.objects.get(action="remove")
+    assert entry.reason == reason[:300]
+    assert Post.objects.get(pk=post.pk).removed_reason == reason[:300]
+    label = "".join(f"{n % 10}" for n in range(250))
+    entry = moderation.log_action(moderator=moderator, action="dismiss", reason="r", label=label)
+    assert entry.target_label == label[:200]
+
+
+def test_removing_what_nobody_reported_closes_no_reports(moderator, post):
+    assert moderation.content_remove(moderator=moderator, target=post, reason="Spam") == 0
+
+
+def test_each_kind_is_known_by_its_own_name(member, post):
+    comment = factories.comment(post, member)
+    campaign = campaign_factories.campaign(member)
+    kinds = [moderation.kind_of(item) for item in (post, comment, campaign)]
+    assert kinds == ["post", "comment", "campaign"]
+    with pytest.raises(ValueError, match="not reportable"):
+        moderation.kind_of(post.section)
