@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from forum import moderation
+from forum.markup import render_markdown
 from forum.models import ModerationAction, Post
 from forum.services import ActionRefused
 from tests.campaigns import factories as campaign_factories
@@ -163,3 +164,13 @@ def test_each_kind_is_known_by_its_own_name(member, post):
     assert kinds == ["post", "comment", "campaign"]
     with pytest.raises(ValueError, match="not reportable"):
         moderation.kind_of(post.section)
+
+
+# forum/markup.py ---------------------------------------------------------------------------------
+
+
+def test_html_a_member_types_is_shown_as_typed_even_where_markdown_would_allow_the_tag():
+    html = render_markdown('<em>mine</em> and <a href="https://example.org/">a link</a>')
+    assert "&lt;em&gt;mine&lt;/em&gt;" in html
+    assert "<em>" not in html
+    assert "&lt;a href=" in html  # (its bare address is still linked, as any address is)
