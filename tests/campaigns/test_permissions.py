@@ -6,7 +6,7 @@ POST-only URL. Each cell of the tables below is its own test.
 """
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group
 from django.test import Client
 from django.urls import reverse
 
@@ -169,3 +169,52 @@ def test_get_on_organiser_remove_is_405_or_log_in(persona):
     cora = campaign.organisers.get(user=users["co_organiser"])
     response = request(campaign, users, persona, "get", "organiser-remove", cora.pk)
     check(response, LOGIN if persona == "anonymous" else NOT_ALLOWED)
+
+
+# The rules themselves (Campaign's predicates, which the views and templates ask) agree with the
+# tables above: a predicate that is true lets the persona in; false keeps them out.
+PREDICATES = {
+    "can_edit": (("get", "edit"), OK),
+    "can_post_update": (("get", "update-create"), OK),
+    "can_close": (("get", "close"), OK),
+    "can_manage_organisers": (("post", "organisers"), OK),
+}
+# (Publish, archive and reopen answer with a redirect both when they act and when they refuse
+# with a message, so their cells can't say which: test_services and test_reopen cover them.)
+
+
+@pytest.mark.parametrize(
+    ("state", "table"), [("published", PUBLISHED), ("draft", DRAFT), ("closed", CLOSED)]
+)
+def test_the_predicates_are_the_rules_the_tables_describe(state, table):
+    campaign, users = build(state)
+    checked = 0
+    for predicate, (cell, allowed) in PREDICATES.items():
+        if cell not in table:
+            continue
+        for persona, expected in table[cell].items():
+            user = users[persona] or AnonymousUser()
+            fresh = type(campaign).objects.get(pk=campaign.pk)
+            may = getattr(fresh, predicate)(user)
+            assert may == (expected == allowed), f"{predicate} for {persona} on a {state} campaign"
+            checked += 1
+    assert checked >= len(PERSONAS)  # at least one rule per table, for every persona
+
+
+def test_the_page_offers_exactly_what_permissions_for_allows():
+    campaign, users = build("published")
+    links = {
+        "edit": reverse("campaigns:edit", args=[campaign.slug]),
+        "update": reverse("campaigns:update-create", args=[campaign.slug]),
+        "close": reverse("campaigns:close", args=[campaign.slug]),
+        "report": reverse("forum:report", args=["campaign", campaign.pk]),
+        "moderate": reverse("forum:moderate", args=["campaign", campaign.pk]),
+    }
+    for persona, user in users.items():
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        html = client.get(campaign.get_absolute_url()).content.decode()
+        can = type(campaign).objects.get(pk=campaign.pk).permissions_for(user or AnonymousUser())
+        for flag, url in links.items():
+            assert (f'href="{url}"' in html) == getattr(can, flag), f"{flag} link for {persona}"
