@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from forum import moderation
-from forum.markup import render_markdown
+from forum.markup import count_links, render_markdown
 from forum.models import ModerationAction, Post
 from forum.services import ActionRefused
 from tests.campaigns import factories as campaign_factories
@@ -174,3 +174,12 @@ def test_html_a_member_types_is_shown_as_typed_even_where_markdown_would_allow_t
     assert "&lt;em&gt;mine&lt;/em&gt;" in html
     assert "<em>" not in html
     assert "&lt;a href=" in html  # (its bare address is still linked, as any address is)
+
+
+def test_an_image_inside_a_link_after_another_link_is_still_only_its_alt_text():
+    html = render_markdown(
+        "[first](https://x.example/) then [![badge](https://y.example/b.svg)](https://z.example/)"
+    )
+    assert count_links(html) == 2
+    assert "y.example" not in html
+    assert '<a href="https://z.example/" rel="nofollow ugc noopener">badge</a>' in html
