@@ -10,6 +10,8 @@ import shutil
 
 import pytest
 
+from tests.conftest import PASSWORD
+
 # Playwright's sync API keeps an asyncio loop on the main thread; Django's guard against ORM calls from
 # async code would trip on the test's own database reads. The live server runs in its own thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -78,3 +80,20 @@ def new_page(browser, live_server):
 @pytest.fixture
 def page(new_page):
     return new_page()
+
+
+def in_the_header(page):
+    """What shows a member is logged in: their name in the page header."""
+    return page.get_by_role("banner").locator(".current-user")
+
+
+def log_in(page, username, *, logged_in=in_the_header):
+    """Log in as `username` (password PASSWORD) through the real form, then wait until
+    logged_in(page) is visible."""
+    from playwright.sync_api import expect
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(logged_in(page)).to_be_visible()

@@ -10,20 +10,13 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from campaigns.models import Campaign, Support, SupporterExport
-from tests.conftest import PASSWORD, make_member
+from tests.browser.conftest import log_in
+from tests.conftest import make_member
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("banner").locator(".current-user")).to_be_visible()
 
 
 def banner_png() -> bytes:

@@ -5,20 +5,13 @@ from playwright.sync_api import expect
 
 from forum import services
 from forum.models import Comment, Post, Recommendation
-from tests.conftest import PASSWORD, make_member
+from tests.browser.conftest import log_in
+from tests.conftest import make_member
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("banner").locator(".current-user")).to_be_visible()
 
 
 def test_write_reply_to_a_reply_collapse_and_recommend(new_page):

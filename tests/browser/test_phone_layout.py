@@ -8,7 +8,8 @@ from accounts.models import Notification
 from accounts.services import notify
 from forum import moderation, services
 from forum.models import Section
-from tests.conftest import PASSWORD, make_member
+from tests.browser.conftest import log_in
+from tests.conftest import make_member
 
 pytestmark = [
     pytest.mark.browser,
@@ -51,12 +52,9 @@ def moderator():
     return maya
 
 
-def log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.locator(".account-menu > summary")).to_be_visible()
+def account_menu(page):
+    # On a phone the member's name is the account menu's summary.
+    return page.locator(".account-menu > summary")
 
 
 def header_height_limit(page) -> float:
@@ -88,7 +86,7 @@ def test_sign_up_page_does_not_scroll_sideways_and_its_honeypot_has_a_label(phon
 def test_moderator_header_fits_two_rows_and_its_menu_opens(phone):
     maya = moderator()
     notify(users=[maya], kind="test", message="Something happened")
-    log_in(phone, "maya")
+    log_in(phone, "maya", logged_in=account_menu)
     phone.goto("/")
     assert phone.evaluate(HEADER_ROWS) <= 2
     height = phone.locator(".site-header").evaluate("el => el.getBoundingClientRect().height")
@@ -125,7 +123,7 @@ def test_moderation_log_with_long_reasons_does_not_scroll_sideways(phone):
             reason="Shares a member's home address and phone number, after two warnings, "
             "in a thread about branch finances " + "https://example.org/" + "a" * 120,
         )
-    log_in(phone, "maya")
+    log_in(phone, "maya", logged_in=account_menu)
     phone.goto("/moderation/log/")
     expect(phone.get_by_text("Removed").first).to_be_visible()
     scroll_width, inner_width = phone.evaluate(OVERFLOW)
@@ -138,7 +136,7 @@ def test_unread_notifications_look_different_from_read_ones(phone):
     notify(users=[alice], kind="test", message="Old news")
     Notification.objects.update(read_at="2026-01-01T00:00:00Z")
     notify(users=[alice], kind="test", message="Fresh news")
-    log_in(phone, "alice")
+    log_in(phone, "alice", logged_in=account_menu)
     phone.goto("/notifications/")
     unread = phone.locator(".notification", has_text="Fresh news")
     read = phone.locator(".notification", has_text="Old news")

@@ -44,6 +44,25 @@ def campaign(
     return made
 
 
+def campaign_form_data(**overrides) -> dict:
+    """What the campaign form posts when filled in correctly (saving a draft); override any field,
+    or add others (image, pending_image, change_note)."""
+    data = {
+        "title": "Save the Carnegie library",
+        "summary": "The council wants to close it next spring.",
+        "target": "Leeds City Council",
+        "ask": "Keep the Carnegie library open, with its current hours.",
+        "body": "It is the only *free* warm space on the estate.",
+        "goal": "500",
+        "deadline": "",
+        "section": Section.objects.get(slug="campaigns").pk,
+        "image_alt": "",
+        "action": "save",
+    }
+    data.update(overrides)
+    return data
+
+
 def support(campaign, user, *, contact_ok=False, name_visibility=NameVisibility.HIDDEN):
     """Support as a member who read the current wordings."""
     return services.support_add(

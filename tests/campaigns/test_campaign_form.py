@@ -18,21 +18,7 @@ pytestmark = pytest.mark.django_db
 CREATE = reverse("campaigns:create")
 
 
-def form_data(**overrides):
-    data = {
-        "title": "Save the Carnegie library",
-        "summary": "The council wants to close it next spring.",
-        "target": "Leeds City Council",
-        "ask": "Keep the Carnegie library open, with its current hours.",
-        "body": "It is the only *free* warm space on the estate.",
-        "goal": "500",
-        "deadline": "",
-        "section": Section.objects.get(slug="campaigns").pk,
-        "image_alt": "",
-        "action": "save",
-    }
-    data.update(overrides)
-    return data
+form_data = factories.campaign_form_data
 
 
 def edit_url(campaign) -> str:

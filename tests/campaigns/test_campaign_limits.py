@@ -5,6 +5,7 @@ the database cache the site uses and on the local-memory one); new campaigns are
 database, like posts.
 """
 
+import functools
 import os
 from datetime import datetime, timedelta
 
@@ -17,7 +18,6 @@ from PIL import Image
 
 from campaigns import services
 from campaigns.models import Campaign
-from forum.models import Section
 
 from . import factories
 
@@ -45,20 +45,14 @@ def limits_on(request, settings):
     cache.clear()
 
 
-def form_data(**overrides):
-    data = {
-        "title": "Save the Carnegie library",
-        "summary": "The council wants to close it next spring.",
-        "target": "Leeds City Council",
-        "ask": "Keep the Carnegie library open.",
-        "body": "It is the only *warm* space on the estate.",
-        "goal": "500",
-        "section": Section.objects.get(slug="campaigns").pk,
-        "image_alt": "A banner",
-        "action": "preview",
-    }
-    data.update(overrides)
-    return data
+# A preview, with the description an image needs: what the preview and image limits count.
+form_data = functools.partial(
+    factories.campaign_form_data,
+    ask="Keep the Carnegie library open.",
+    body="It is the only *warm* space on the estate.",
+    image_alt="A banner",
+    action="preview",
+)
 
 
 def small_image():

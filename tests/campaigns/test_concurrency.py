@@ -5,12 +5,8 @@ Each thread has its own connection and commits for real, so the unique constrain
 campaign's row lock are what keep double clicks and simultaneous supporters apart.
 """
 
-import threading
-import traceback
-
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 
 from accounts.models import MODERATORS_GROUP
 from campaigns import services
@@ -19,6 +15,7 @@ from campaigns.services import ActionRefused
 from forum.models import Post
 from forum.moderation import content_remove
 from forum.services import comment_create
+from tests.concurrency import in_threads
 from tests.conftest import make_member, requires_postgres
 
 from . import factories
@@ -28,28 +25,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def in_threads(work, count: int) -> list[str]:
-    errors: list[str] = []
-    barrier = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            work(index)
-        except Exception:
-            errors.append(traceback.format_exc())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a supporter hung"
-    return errors
 
 
 def counted_and_stored(campaign: Campaign) -> tuple[int, int]:
@@ -69,7 +44,7 @@ def test_simultaneous_supporters_and_double_clicks_count_each_member_once():
         except ActionRefused:
             refused.append(index)
 
-    errors = in_threads(support, 16)
+    errors = in_threads(support, 16, who="a supporter")
     assert errors == [], "\n".join(errors)
     assert len(refused) == 8
     assert counted_and_stored(campaign) == (8, 8)
@@ -93,7 +68,7 @@ def test_withdrawals_and_supports_racing_keep_the_counter_exact():
         except ActionRefused:
             pass
 
-    errors = in_threads(act, 24)
+    errors = in_threads(act, 24, who="a supporter")
     assert errors == [], "\n".join(errors)
     assert counted_and_stored(campaign) == (6, 6)
     assert set(Support.objects.values_list("user__username", flat=True)) == {
@@ -124,7 +99,7 @@ def test_removing_a_campaign_while_members_comment_and_support_never_deadlocks()
         except ActionRefused:
             pass  # came after the removal: refused, as it should be
 
-    errors = in_threads(act, 12)
+    errors = in_threads(act, 12, who="a supporter")
     assert errors == [], "\n".join(errors)
     campaign.refresh_from_db()
     assert campaign.state == "removed"

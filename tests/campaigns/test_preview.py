@@ -1,5 +1,6 @@
 """The chosen image survives a preview or an error elsewhere, for its member only."""
 
+import functools
 from datetime import timedelta
 from io import BytesIO
 
@@ -154,20 +155,13 @@ def preview_token(client, user) -> str:
     return token
 
 
-def form_data(**overrides):
-    data = {
-        "title": "Save the Carnegie library",
-        "summary": "The council wants to close it next spring.",
-        "target": "Leeds City Council",
-        "ask": "Keep the Carnegie library open.",
-        "body": "It is the only warm space on the estate.",
-        "goal": "500",
-        "section": Section.objects.get(slug="campaigns").pk,
-        "image_alt": "A banner",
-        "action": "save",
-    }
-    data.update(overrides)
-    return data
+# Saving, with the description an image needs.
+form_data = functools.partial(
+    factories.campaign_form_data,
+    ask="Keep the Carnegie library open.",
+    body="It is the only warm space on the estate.",
+    image_alt="A banner",
+)
 
 
 def test_another_members_token_attaches_nothing(client, member, other_member):

@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import itertools
 import random
-import threading
-import time
-import traceback
 from collections import defaultdict
 from collections.abc import Iterable
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 from mptt.managers import TreeManager
 
 from forum import services
 from forum.models import Comment, CommentManager, ContentState, Post, Section
 from forum.services import ActionRefused, comment_create, comment_delete, post_create
+from tests.concurrency import Outcome, start_together
 from tests.conftest import make_member, requires_postgres
 
 WRITERS = 8
@@ -313,38 +310,7 @@ def test_comment_count_and_tree_agree_after_mixed_writes(post, member, other_mem
 # ---------------------------------------------------------------------------------------------
 
 
-def start_together(work, threads: int = WRITERS) -> dict:
-    """Run work(index) in `threads` threads released together by a barrier; collect what failed.
-
-    Each thread gets its own connection (Django's are per thread) and closes it at the end, so the
-    test database can be dropped afterwards.
-    """
-    errors: list[str] = []
-    barrier = threading.Barrier(threads)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            work(index)
-        except Exception:
-            errors.append(traceback.format_exc())
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    started = time.monotonic()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    return {
-        "errors": errors,
-        "seconds": time.monotonic() - started,
-        "hung": [w.name for w in workers if w.is_alive()],
-    }
-
-
-def run_writers(posts: list[Post], authors: list, seeds: dict[int, list[Comment]]) -> dict:
+def run_writers(posts: list[Post], authors: list, seeds: dict[int, list[Comment]]) -> Outcome:
     """WRITERS threads x WRITES_PER_WRITER comment_create calls into `posts`, started together.
 
     About a quarter of writes start a new tree; the rest reply, half the time to one of the five
@@ -366,10 +332,10 @@ def run_writers(posts: list[Post], authors: list, seeds: dict[int, list[Comment]
                 parent = rng.choice(pool)
             pool.append(reply(post, parent, rng.choice(authors), f"writer {index}, write {n}"))
 
-    return start_together(write)
+    return start_together(write, WRITERS, join_timeout=120)
 
 
-def run_new_tree_writers(posts: list[Post], authors: list) -> dict:
+def run_new_tree_writers(posts: list[Post], authors: list) -> Outcome:
     """Every write starts a new tree, each writer alternating between the posts: only the tree-id
     source, not the per-post lock, keeps writers on different posts apart."""
 
@@ -377,7 +343,7 @@ def run_new_tree_writers(posts: list[Post], authors: list) -> dict:
         for n in range(WRITES_PER_WRITER):
             reply(posts[(index + n) % len(posts)], None, authors[index % len(authors)])
 
-    return start_together(write)
+    return start_together(write, WRITERS, join_timeout=120)
 
 
 def writers_fixture_data(count: int = 1) -> tuple[list, list[Post]]:
@@ -424,7 +390,7 @@ def concurrent(test):
     return requires_postgres(pytest.mark.postgres(test))
 
 
-def report(label: str, result: dict, post_ids: list[int]) -> None:
+def report(label: str, result: Outcome, post_ids: list[int]) -> None:
     # Shown with -s (or in the failure output): the numbers the demonstrations are about.
     roots = list(
         Comment.objects.filter(post_id__in=post_ids, parent=None).values_list("tree_id", flat=True)

@@ -40,6 +40,7 @@ from forum.services import (
     post_unrecommend,
     post_update,
 )
+from tests.concurrency import in_threads
 from tests.conftest import make_member, requires_postgres
 
 
@@ -468,29 +469,6 @@ def test_wilson_lower_bound_values():
 
 
 # Concurrency: PostgreSQL only --------------------------------------------------------------------
-
-
-def in_threads(work, count: int) -> list[str]:
-    """work(index) in `count` threads started together, each on its own connection."""
-    errors: list[str] = []
-    barrier = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            work(index)
-        except Exception:
-            errors.append(traceback.format_exc())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a writer hung"
-    return errors
 
 
 @requires_postgres
