@@ -438,11 +438,17 @@ def organisers(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, f"{user.name} is now an organiser.")
                 return redirect("campaigns:organisers", slug=campaign.slug)
+    organisers = campaign.load_organisers()
     context = {
         "campaign": campaign,
-        "organisers": campaign.load_organisers(),
+        "organisers": organisers,
+        # The owner can't be removed; the rest by the owner, or themselves (stepping down).
+        "removable": {
+            o.pk
+            for o in organisers
+            if o.role != Organiser.Role.OWNER and campaign.can_remove_organiser(request.user, o)
+        },
         "form": form,
-        "is_owner": campaign.is_owner(request.user),
         "can_manage": campaign.can_manage_organisers(request.user),
     }
     return render(request, "campaigns/organisers.html", context)
