@@ -47,15 +47,20 @@ MODULES: dict[str, list[str]] = {
     ],
     "forum/moderation.py": [
         "tests/forum/test_moderation.py",
+        "tests/forum/test_moderatable.py",
         "tests/test_service_guards.py",
         "tests/test_time_windows.py",
         "tests/test_mutation_kills.py",
     ],
     "forum/markup.py": [
         "tests/forum/test_markup.py",
+        "tests/test_mutation_kills.py",
     ],
     "campaigns/services.py": [
         "tests/campaigns/test_services.py",
+        "tests/campaigns/test_moderation.py",
+        "tests/campaigns/test_reopen.py",
+        "tests/campaigns/test_campaign_limits.py",
         "tests/test_service_guards.py",
         "tests/test_time_windows.py",
         "tests/test_mutation_kills.py",
