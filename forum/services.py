@@ -4,6 +4,11 @@ Side effects (counters, and later notifications and the moderation log) are call
 Comment trees: django-mptt rewrites lft/rght of a whole tree on insert and does no locking, so every
 tree write first locks the post's row (`_lock_post`). That serialises writers per post; tree ids of new
 top-level comments come from a sequence (forum.models.CommentManager), so posts don't contend.
+
+The one exception is seeding an empty database (`manage.py demo_data`, later `make bench`):
+forum.demo.write bulk-inserts posts, recommendations and votes directly, and every comment tree goes
+through forum.bulk.bulk_create_trees, which computes the MPTT fields and takes no locks, so neither
+may run beside these services.
 """
 
 from __future__ import annotations
