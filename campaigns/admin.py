@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Q
 
-from forum.admin import ModeratedContentAdmin, ReportedFilter
+from forum.admin.toolkit import ModeratedContentAdmin, ReportedFilter
 
 from .models import Campaign, CampaignUpdate, Organiser, SupporterExport
 
