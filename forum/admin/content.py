@@ -338,15 +338,7 @@ class ModerationActionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = None
     readonly_fields = ["target_link"]
-    fields = [
-        "created_at",
-        "action",
-        "target_link",
-        "target_user",
-        "moderator",
-        "reason",
-        "is_public",
-    ]
+    fields = list_display  # the change page shows an entry as the list does
 
     @admin.display(description="target")
     def target_link(self, obj: ModerationAction) -> str:
