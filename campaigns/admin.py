@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Q
 
-from forum.admin import ModeratedContentAdmin, ReportedFilter
+from forum.admin.toolkit import ModeratedContentAdmin, ReportedFilter
 
 from .models import Campaign, CampaignUpdate, Organiser, SupporterExport
 
@@ -15,29 +15,29 @@ class OrganiserInline(admin.TabularInline):
     raw_id_fields = ["user"]
 
 
-class UpdateInline(admin.TabularInline):
-    model = CampaignUpdate
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown, never added or deleted here; a subclass makes its `fields` read-only."""
+
     extra = 0
-    fields = ["title", "author", "created_at"]
-    readonly_fields = fields
     can_delete = False
-    show_change_link = False
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
 
-class ExportInline(admin.TabularInline):
+class UpdateInline(ReadOnlyInline):
+    model = CampaignUpdate
+    fields = ["title", "author", "created_at"]
+    readonly_fields = fields
+    show_change_link = False
+
+
+class ExportInline(ReadOnlyInline):
     """Who took supporters' data, when: an audit trail, never edited."""
 
     model = SupporterExport
-    extra = 0
     fields = ["by", "created_at", "row_count"]
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class StatusFilter(admin.SimpleListFilter):

@@ -432,7 +432,7 @@ FIXED = [
         reason=(
             "An admin action posted with a _selected_action that is not a row id (NUL, text, '', "
             "a 20-digit number) raises ValueError/OverflowError in queryset.filter(pk__in=...) "
-            "(django.contrib.admin's response_action; forum/admin.py reason_action evaluates it)"
+            "(django.contrib.admin's response_action; forum/admin/toolkit.py reason_action evaluates it)"
         ),
         hits=lambda f: f.method == "POST" and "apply" in f.data and "_selected_action" in f.data,
         repro=lambda route, world: [
