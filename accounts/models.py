@@ -173,7 +173,7 @@ class Affiliation(models.Model):
 class Notification(models.Model):
     """Something a member should know: a reply, a campaign update, a moderator's decision.
 
-    Created only through accounts.services.notify, which also keeps User.unread_notifications.
+    Created only through accounts.services.notification_send, which also keeps User.unread_notifications.
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")

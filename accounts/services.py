@@ -17,7 +17,7 @@ _AUDIENCE = [Visibility.PRIVATE, Visibility.MEMBERS, Visibility.PUBLIC]
 
 def profile_update(
     *,
-    user: User,
+    actor: User,
     display_name: str,
     bio: str,
     affiliations: dict[str, tuple[str, str] | None],
@@ -32,7 +32,7 @@ def profile_update(
     display_name, bio = display_name.strip(), bio.strip()
     with transaction.atomic():
         # Locked and re-read, so a suspension that began after the page loaded still counts.
-        member = User.objects.select_for_update().get(pk=user.pk)
+        member = User.objects.select_for_update().get(pk=actor.pk)
         suspended = member.is_suspended
         refused = False
         if (display_name, bio) != (member.display_name, member.bio):
@@ -65,7 +65,7 @@ def profile_update(
                 current.name, current.visibility = name, visibility
                 current.consented_at = timezone.now()
                 current.save(update_fields=["name", "visibility", "consented_at"])
-    user.display_name, user.bio = member.display_name, member.bio
+    actor.display_name, actor.bio = member.display_name, member.bio
     if refused:
         until = timezone.localtime(member.suspended_until)
         raise ProfileRefused(
@@ -74,7 +74,7 @@ def profile_update(
             "You can still remove an affiliation or narrow who sees it; any such change you made "
             "here is saved."
         )
-    return user
+    return actor
 
 
 def _only_narrows(current: Affiliation | None, name: str, visibility: str) -> bool:
@@ -84,7 +84,7 @@ def _only_narrows(current: Affiliation | None, name: str, visibility: str) -> bo
     return _AUDIENCE.index(visibility) <= _AUDIENCE.index(current.visibility)
 
 
-def notify(*, users: Iterable[User], kind: str, message: str, url: str = "") -> int:
+def notification_send(*, recipients: Iterable[User], kind: str, message: str, url: str = "") -> int:
     """Tell members something in-site. The one place notifications are made: email digests, push
     and preferences grow here. Returns how many members will be notified.
 
@@ -92,7 +92,7 @@ def notify(*, users: Iterable[User], kind: str, message: str, url: str = "") -> 
     writing member), and bumping other members' unread counters under those locks deadlocks when
     two members answer each other at once. Nothing is sent for a write that rolls back.
     """
-    user_ids = sorted({user.pk for user in users})
+    user_ids = sorted({user.pk for user in recipients})
     if user_ids:
         transaction.on_commit(lambda: _deliver(user_ids, kind, message[:300], url))
     return len(user_ids)
@@ -109,7 +109,7 @@ def _deliver(user_ids: list[int], kind: str, message: str, url: str) -> None:
 
 
 @transaction.atomic
-def notifications_mark_read(*, user: User) -> None:
-    Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
-    User.objects.filter(pk=user.pk).update(unread_notifications=0)
-    user.unread_notifications = 0
+def notifications_mark_read(*, actor: User) -> None:
+    Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=timezone.now())
+    User.objects.filter(pk=actor.pk).update(unread_notifications=0)
+    actor.unread_notifications = 0

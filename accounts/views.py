@@ -29,7 +29,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             profile_update(
-                user=user,
+                actor=user,
                 display_name=form.cleaned_data["display_name"],
                 bio=form.cleaned_data["bio"],
                 affiliations=form.affiliations(),
@@ -56,5 +56,5 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    notifications_mark_read(user=request.user)
+    notifications_mark_read(actor=request.user)
     return redirect("accounts:notifications")

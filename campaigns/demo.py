@@ -265,7 +265,7 @@ def _make(plan: Plan, users: dict[str, User], rng: random.Random, now) -> Campai
     if plan.deadline_in is not None:
         deadline = timezone.localdate() + timedelta(days=plan.deadline_in)
     campaign = services.campaign_create(
-        creator=owner,
+        actor=owner,
         image=_banner(plan.title) if plan.image else None,
         fields=services.CampaignFields(
             title=plan.title,
@@ -322,7 +322,7 @@ def _attach_discussion(campaign: Campaign, owner: User, plan: Plan, published_at
     if existing is not None:
         Campaign.objects.filter(pk=campaign.pk).update(discussion=existing)
         campaign.refresh_from_db()
-    services.campaign_publish(campaign=campaign, by=owner)
+    services.campaign_publish(campaign=campaign, actor=owner)
     Campaign.objects.filter(pk=campaign.pk).update(published_at=published_at)
     if existing is None:
         # Date the new discussion with its campaign, so the demo's Hot list isn't all campaigns.

@@ -24,11 +24,16 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
-from accounts.services import notify
+from accounts.services import notification_send
 from forum.limits import Rate, exceeded, is_new_member, longest_window
 from forum.markup import render_markdown
 from forum.models import ContentState, ModerationAction, Post, Section
-from forum.moderation import content_remove, content_restore, log_action, require_reason
+from forum.moderation import (
+    content_remove,
+    content_restore,
+    moderation_action_create,
+    require_reason,
+)
 from forum.services import ActionRefused, ensure_can_participate, post_create
 
 from .models import (
@@ -134,13 +139,13 @@ def ensure_can_preview(user: User) -> None:
         )
 
 
-def _check_campaign_rate(creator: User) -> None:
+def _check_campaign_rate(actor: User) -> None:
     """Under the member's row lock, so concurrent submissions are counted one after another."""
     if not settings.FORUM_RATE_LIMITS:
         return
-    rates = NEW_MEMBER_CAMPAIGN_RATES if is_new_member(creator) else CAMPAIGN_RATES
+    rates = NEW_MEMBER_CAMPAIGN_RATES if is_new_member(actor) else CAMPAIGN_RATES
     since = timezone.now() - longest_window(rates)
-    times = Campaign.objects.filter(created_by=creator, created_at__gte=since)
+    times = Campaign.objects.filter(created_by=actor, created_at__gte=since)
     if rate := exceeded(rates, list(times.values_list("created_at", flat=True))):
         raise ActionRefused(
             f"You are starting campaigns faster than the site allows ({rate.text}). "
@@ -153,7 +158,7 @@ def _check_campaign_rate(creator: User) -> None:
 
 @dataclass(frozen=True)
 class CampaignFields:
-    """What organisers write on the campaign form: campaign_create and campaign_edit take it."""
+    """What organisers write on the campaign form: campaign_create and campaign_update take it."""
 
     title: str
     summary: str
@@ -167,20 +172,18 @@ class CampaignFields:
 
 
 @transaction.atomic
-def campaign_create(
-    *, creator: User, fields: CampaignFields, image: File | None = None
-) -> Campaign:
+def campaign_create(*, actor: User, fields: CampaignFields, image: File | None = None) -> Campaign:
     """A new draft, owned by its creator. The same draft submitted twice in a moment is one."""
-    ensure_can_participate(creator)
-    User.objects.select_for_update().get(pk=creator.pk)  # serialise this member's submissions
+    ensure_can_participate(actor)
+    User.objects.select_for_update().get(pk=actor.pk)  # serialise this member's submissions
     title = fields.title.strip()
     now = timezone.now()
     duplicate = Campaign.objects.filter(
-        created_by=creator, title=title, created_at__gte=now - DOUBLE_SUBMIT_WINDOW
+        created_by=actor, title=title, created_at__gte=now - DOUBLE_SUBMIT_WINDOW
     ).first()
     if duplicate is not None:
         return duplicate
-    _check_campaign_rate(creator)
+    _check_campaign_rate(actor)
     campaign = Campaign(
         title=title,
         summary=fields.summary.strip(),
@@ -192,7 +195,7 @@ def campaign_create(
         deadline=fields.deadline,
         section=fields.section,
         image_alt=fields.image_alt.strip() if image else "",
-        created_by=creator,
+        created_by=actor,
         created_at=now,
     )
     if image:
@@ -205,16 +208,16 @@ def campaign_create(
         campaign.slug = f"{_unique_slug(title)[:70]}-{now:%H%M%S%f}"
         campaign.save()
     Organiser.objects.create(
-        campaign=campaign, user=creator, role=Organiser.Role.OWNER, added_by=creator, added_at=now
+        campaign=campaign, user=actor, role=Organiser.Role.OWNER, added_by=actor, added_at=now
     )
     return campaign
 
 
 @transaction.atomic
-def campaign_edit(
+def campaign_update(
     *,
     campaign: Campaign,
-    editor: User,
+    actor: User,
     fields: CampaignFields,
     image: File | None = None,
     remove_image: bool = False,
@@ -223,10 +226,10 @@ def campaign_edit(
     """Save an organiser's edit. Once people support the campaign, changing who it asks, what it
     asks or why needs a note: it is shown on the page and sent to every supporter, who may then
     withdraw."""
-    ensure_can_participate(editor)
+    ensure_can_participate(actor)
     campaign = _lock(campaign)
-    _require_organiser(campaign, editor)
-    if not campaign.can_edit(editor):
+    _require_organiser(campaign, actor)
+    if not campaign.can_edit(actor):
         raise ActionRefused("A closed campaign can't be edited; a moderator can reopen it.")
     new = {"target": fields.target.strip(), "ask": fields.ask.strip(), "body": fields.body}
     changed = [name for name, value in new.items() if getattr(campaign, name) != value]
@@ -240,7 +243,7 @@ def campaign_edit(
             )
         change = CampaignChange.objects.create(
             campaign=campaign,
-            editor=editor,
+            editor=actor,
             note=change_note[:300],
             fields=", ".join(MATERIAL_FIELDS[name] for name in changed),
             previous_target=campaign.target,
@@ -290,11 +293,11 @@ def _discussion_body(campaign: Campaign) -> str:
 
 
 @transaction.atomic
-def campaign_publish(*, campaign: Campaign, by: User) -> Campaign:
+def campaign_publish(*, campaign: Campaign, actor: User) -> Campaign:
     """Put a draft on the site and open its discussion, a forum post in the campaign's section."""
-    ensure_can_participate(by)
+    ensure_can_participate(actor)
     campaign = _lock(campaign)
-    _require_organiser(campaign, by)
+    _require_organiser(campaign, actor)
     if not campaign.is_draft:
         raise ActionRefused("This campaign is already published.")
     if not campaign.is_visible:
@@ -305,7 +308,7 @@ def campaign_publish(*, campaign: Campaign, by: User) -> Campaign:
     now = timezone.now()
     if campaign.discussion_id is None:
         campaign.discussion = post_create(
-            author=by,
+            actor=actor,
             section=campaign.section,
             title=campaign.title,
             body=_discussion_body(campaign),
@@ -318,10 +321,10 @@ def campaign_publish(*, campaign: Campaign, by: User) -> Campaign:
 
 
 @transaction.atomic
-def campaign_close(*, campaign: Campaign, by: User, outcome: str, story: str) -> Campaign:
-    ensure_can_participate(by)
+def campaign_close(*, campaign: Campaign, actor: User, outcome: str, story: str) -> Campaign:
+    ensure_can_participate(actor)
     campaign = _lock(campaign)
-    _require_organiser(campaign, by)
+    _require_organiser(campaign, actor)
     if not campaign.is_open:
         raise ActionRefused("Only an open campaign can be closed.")
     if outcome not in Campaign.Outcome.values:
@@ -347,10 +350,10 @@ def campaign_close(*, campaign: Campaign, by: User, outcome: str, story: str) ->
 
 
 @transaction.atomic
-def campaign_archive(*, campaign: Campaign, by: User) -> Campaign:
+def campaign_archive(*, campaign: Campaign, actor: User) -> Campaign:
     """Put a closed campaign away: its page stays, it leaves the lists."""
     campaign = _lock(campaign)
-    _require_organiser(campaign, by)
+    _require_organiser(campaign, actor)
     if not campaign.is_closed:
         raise ActionRefused("Only a closed campaign can be archived.")
     campaign.status = Campaign.Status.ARCHIVED
@@ -359,27 +362,27 @@ def campaign_archive(*, campaign: Campaign, by: User) -> Campaign:
 
 
 @transaction.atomic
-def campaign_reopen(*, campaign: Campaign, by: User, reason: str) -> Campaign:
+def campaign_reopen(*, campaign: Campaign, actor: User, reason: str) -> Campaign:
     """A moderator reopens a closed or archived campaign (say, closed by mistake). It undoes the
     organisers' decision, so it is a moderator action: logged in public, with its reason."""
     campaign = _lock(campaign)
-    if not (by.is_authenticated and by.is_moderator):
+    if not (actor.is_authenticated and actor.is_moderator):
         raise ActionRefused("Only moderators can reopen a campaign.")
-    if not campaign.can_reopen(by):
+    if not campaign.can_reopen(actor):
         raise ActionRefused("Only a closed or archived campaign can be reopened.")
     reason = require_reason(reason)
     campaign.status, campaign.outcome, campaign.closed_at = Campaign.Status.PUBLISHED, "", None
     campaign.save(update_fields=["status", "outcome", "closed_at"])
-    # log_action tells the owner, with the reason; the co-organisers hear it here.
-    log_action(
-        moderator=by,
+    # moderation_action_create tells the owner, with the reason; the co-organisers hear it here.
+    moderation_action_create(
+        actor=actor,
         action=ModerationAction.Action.REOPEN,
         target=campaign,
         target_user=campaign.created_by,
         reason=reason,
     )
-    notify(
-        users=User.objects.filter(campaigns_organised__campaign=campaign)
+    notification_send(
+        recipients=User.objects.filter(campaigns_organised__campaign=campaign)
         .exclude(pk=campaign.created_by_id)
         .only("pk"),
         kind="campaign_reopened",
@@ -390,7 +393,7 @@ def campaign_reopen(*, campaign: Campaign, by: User, reason: str) -> Campaign:
 
 
 @transaction.atomic
-def discussion_follow_campaign(campaign: Campaign, *, moderator: User | None, reason: str) -> None:
+def discussion_follow_campaign(campaign: Campaign, *, actor: User | None, reason: str) -> None:
     """The discussion goes down with its campaign and comes back with it.
 
     forum.moderation calls this (the hook campaigns registers with it) after it changed the
@@ -399,16 +402,16 @@ def discussion_follow_campaign(campaign: Campaign, *, moderator: User | None, re
     moderator) leave the discussion alone: hiding is provisional, and the post can be reported
     on its own.
     """
-    if moderator is None or campaign.discussion_id is None:
+    if actor is None or campaign.discussion_id is None:
         return
     discussion = Post.objects.select_for_update().get(pk=campaign.discussion_id)
     if campaign.state == ContentState.REMOVED:
         if discussion.state == ContentState.VISIBLE:
-            content_remove(moderator=moderator, target=discussion, reason=reason)
+            content_remove(actor=actor, target=discussion, reason=reason)
             _set_discussion_removed_with_it(campaign, True)
     elif campaign.state == ContentState.VISIBLE and campaign.discussion_removed_with_it:
         if discussion.state == ContentState.REMOVED:
-            content_restore(moderator=moderator, target=discussion, reason=reason)
+            content_restore(actor=actor, target=discussion, reason=reason)
         _set_discussion_removed_with_it(campaign, False)
 
 
@@ -421,31 +424,31 @@ def _set_discussion_removed_with_it(campaign: Campaign, value: bool) -> None:
 
 
 @transaction.atomic
-def organiser_add(*, campaign: Campaign, by: User, user: User) -> Organiser:
-    ensure_can_participate(by)
+def organiser_add(*, campaign: Campaign, actor: User, member: User) -> Organiser:
+    ensure_can_participate(actor)
     campaign = _lock(campaign)
-    if not campaign.can_manage_organisers(by):
+    if not campaign.can_manage_organisers(actor):
         raise ActionRefused("Only the campaign's owner can add organisers.")
-    if not user.is_active:
+    if not member.is_active:
         raise ActionRefused("That member's account is closed.")
-    if user.is_suspended:
-        raise ActionRefused(f"{user.name} is suspended and can't organise a campaign for now.")
+    if member.is_suspended:
+        raise ActionRefused(f"{member.name} is suspended and can't organise a campaign for now.")
     try:
         with transaction.atomic():
-            organiser = Organiser.objects.create(campaign=campaign, user=user, added_by=by)
+            organiser = Organiser.objects.create(campaign=campaign, user=member, added_by=actor)
     except IntegrityError:
-        raise ActionRefused(f"{user.name} is already an organiser.") from None
-    notify(
-        users=[user],
+        raise ActionRefused(f"{member.name} is already an organiser.") from None
+    notification_send(
+        recipients=[member],
         kind="campaign_organiser",
-        message=f'{by.name} made you an organiser of "{campaign.title}".',
+        message=f'{actor.name} made you an organiser of "{campaign.title}".',
         url=campaign.get_absolute_url(),
     )
     return organiser
 
 
 @transaction.atomic
-def organiser_remove(*, campaign: Campaign, by: User, organiser: Organiser) -> None:
+def organiser_remove(*, campaign: Campaign, actor: User, organiser: Organiser) -> None:
     """The owner removes a co-organiser, or a co-organiser steps down. The owner stays."""
     campaign = _lock(campaign)
     organiser = Organiser.objects.filter(pk=organiser.pk, campaign=campaign).first()
@@ -453,12 +456,12 @@ def organiser_remove(*, campaign: Campaign, by: User, organiser: Organiser) -> N
         raise ActionRefused("That member is not an organiser of this campaign.")
     if organiser.role == Organiser.Role.OWNER:
         raise ActionRefused("The owner can't be removed.")
-    if not campaign.can_remove_organiser(by, organiser):
+    if not campaign.can_remove_organiser(actor, organiser):
         raise ActionRefused("Only the campaign's owner can remove organisers.")
     organiser.delete()
-    if organiser.user_id != by.pk:
-        notify(
-            users=[organiser.user],
+    if organiser.user_id != actor.pk:
+        notification_send(
+            recipients=[organiser.user],
             kind="campaign_organiser",
             message=f'You are no longer an organiser of "{campaign.title}".',
             url=campaign.get_absolute_url(),
@@ -492,7 +495,7 @@ def _check_seen(version: str, current: ConsentText) -> str:
 def support_add(
     *,
     campaign: Campaign,
-    user: User,
+    actor: User,
     contact_ok: bool,
     name_visibility: str,
     support_consent_version: str,
@@ -502,7 +505,7 @@ def support_add(
 
     The versions are those of the wordings the member was shown; each must be the current one.
     """
-    ensure_can_participate(user)
+    ensure_can_participate(actor)
     _check_visibility(name_visibility)
     support_consent_version = _check_seen(support_consent_version, SUPPORT_CONSENT)
     if contact_ok:
@@ -515,7 +518,7 @@ def support_add(
         with transaction.atomic():
             support = Support.objects.create(
                 campaign=campaign,
-                user=user,
+                user=actor,
                 name_visibility=name_visibility,
                 support_consent_version=support_consent_version,
                 created_at=now,
@@ -534,7 +537,7 @@ def support_add(
 def support_change(
     *,
     campaign: Campaign,
-    user: User,
+    actor: User,
     contact_ok: bool,
     name_visibility: str,
     contact_consent_version: str = "",
@@ -544,7 +547,7 @@ def support_change(
     the wording they agreed to. Allowed even when suspended or closed: a member's control over
     their own data doesn't depend on the campaign."""
     _check_visibility(name_visibility)
-    support = Support.objects.select_for_update().filter(campaign=campaign, user=user).first()
+    support = Support.objects.select_for_update().filter(campaign=campaign, user=actor).first()
     if support is None:
         raise ActionRefused("You don't support this campaign.")
     now = timezone.now()
@@ -563,10 +566,10 @@ def support_change(
 
 
 @transaction.atomic
-def support_withdraw(*, campaign: Campaign, user: User) -> None:
+def support_withdraw(*, campaign: Campaign, actor: User) -> None:
     """Withdrawing deletes the row: nothing about a former supporter's view is kept."""
     campaign = _lock(campaign)
-    deleted, _ = Support.objects.filter(campaign=campaign, user=user).delete()
+    deleted, _ = Support.objects.filter(campaign=campaign, user=actor).delete()
     if not deleted:
         raise ActionRefused("You don't support this campaign.")
     Campaign.objects.filter(pk=campaign.pk).update(support_count=F("support_count") - 1)
@@ -576,23 +579,23 @@ def support_withdraw(*, campaign: Campaign, user: User) -> None:
 
 
 @transaction.atomic
-def update_create(*, campaign: Campaign, author: User, title: str, body: str) -> CampaignUpdate:
+def campaign_announce(*, campaign: Campaign, actor: User, title: str, body: str) -> CampaignUpdate:
     """Post an update: shown on the page, sent to every supporter in-site and by email.
 
     At most UPDATES_PER_WINDOW per UPDATE_WINDOW per campaign, counted under the campaign's
     lock so two organisers posting at once can't exceed it.
     """
-    ensure_can_participate(author)
+    ensure_can_participate(actor)
     campaign = _lock(campaign)
-    _require_organiser(campaign, author)
-    if not campaign.can_post_update(author):
+    _require_organiser(campaign, actor)
+    if not campaign.can_post_update(actor):
         raise ActionRefused("Updates can be posted on open or closed campaigns only.")
     now = timezone.now()
     title = " ".join(title.split())
     # A double-clicked "Post and send": the same update again, under the campaign's lock, is the
     # one already sent, not a second email to every supporter nor one more against the limit.
     duplicate = campaign.updates.filter(
-        author=author, title=title, body=body, created_at__gte=now - DOUBLE_SUBMIT_WINDOW
+        author=actor, title=title, body=body, created_at__gte=now - DOUBLE_SUBMIT_WINDOW
     ).first()
     if duplicate is not None:
         return duplicate
@@ -610,7 +613,7 @@ def update_create(*, campaign: Campaign, author: User, title: str, body: str) ->
         )
     update = CampaignUpdate.objects.create(
         campaign=campaign,
-        author=author,
+        author=actor,
         title=title,
         body=body,
         body_html=render_markdown(body),
@@ -635,7 +638,7 @@ def _tell_supporters(
             "pk", "email"
         )
     )
-    notify(users=supporters, kind=kind, message=message, url=url)
+    notification_send(recipients=supporters, kind=kind, message=message, url=url)
     emails = [user.email for user in supporters if user.email]
     if emails:
         footer = (
@@ -663,15 +666,15 @@ def _send_emails(subject: str, body: str, recipients: list[str]) -> None:
 
 
 @transaction.atomic
-def supporters_export(*, campaign: Campaign, by: User) -> tuple[list[Support], SupporterExport]:
+def supporters_export(*, campaign: Campaign, actor: User) -> tuple[list[Support], SupporterExport]:
     """Supporters who agreed to be contacted, for the organisers. Every export is recorded."""
-    ensure_can_participate(by)
+    ensure_can_participate(actor)
     campaign = _lock(campaign)
-    _require_organiser(campaign, by)
+    _require_organiser(campaign, actor)
     supports = list(
         campaign.supports.filter(contact_ok=True, user__is_active=True)
         .select_related("user")
         .order_by("created_at", "pk")
     )
-    export = SupporterExport.objects.create(campaign=campaign, by=by, row_count=len(supports))
+    export = SupporterExport.objects.create(campaign=campaign, by=actor, row_count=len(supports))
     return supports, export

@@ -216,7 +216,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not _previewing(request) and form.is_valid():
         try:
             campaign = services.campaign_create(
-                creator=request.user, fields=_fields(form), image=form.cleaned_data["image"]
+                actor=request.user, fields=_fields(form), image=form.cleaned_data["image"]
             )
         except services.ActionRefused as refusal:
             form.add_error(None, str(refusal))
@@ -245,9 +245,9 @@ def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
     form = _campaign_form(request, campaign=campaign)
     if request.method == "POST" and not _previewing(request) and form.is_valid():
         try:
-            services.campaign_edit(
+            services.campaign_update(
                 campaign=campaign,
-                editor=request.user,
+                actor=request.user,
                 remove_image=form.cleaned_data.get("remove_image", False),
                 change_note=form.cleaned_data.get("change_note", ""),
                 fields=_fields(form),
@@ -267,7 +267,7 @@ def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
 def _act(request: HttpRequest, campaign: Campaign, action, success: str, **kwargs) -> HttpResponse:
     """Run a one-button service; its refusal becomes a message. Back to the campaign either way."""
     try:
-        action(campaign=campaign, by=request.user, **kwargs)
+        action(campaign=campaign, actor=request.user, **kwargs)
     except services.ActionRefused as refusal:
         messages.error(request, str(refusal))
     else:
@@ -291,7 +291,7 @@ def campaign_close(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             services.campaign_close(
                 campaign=campaign,
-                by=request.user,
+                actor=request.user,
                 outcome=form.cleaned_data["outcome"],
                 story=form.cleaned_data["story"],
             )
@@ -321,7 +321,7 @@ def campaign_reopen(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.campaign_reopen(
-                campaign=campaign, by=request.user, reason=form.cleaned_data["reason"]
+                campaign=campaign, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except services.ActionRefused as refusal:
             form.add_error(None, str(refusal))
@@ -355,12 +355,12 @@ def support(request: HttpRequest, slug: str) -> HttpResponse:
             if existing is None:
                 services.support_add(
                     campaign=campaign,
-                    user=request.user,
+                    actor=request.user,
                     support_consent_version=data["support_consent_version"],
                     **choices,
                 )
             else:
-                services.support_change(campaign=campaign, user=request.user, **choices)
+                services.support_change(campaign=campaign, actor=request.user, **choices)
         except services.ActionRefused as refusal:
             form.add_error(None, str(refusal))
         else:
@@ -381,7 +381,7 @@ def support(request: HttpRequest, slug: str) -> HttpResponse:
 def support_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign_for(request, slug)
     try:
-        services.support_withdraw(campaign=campaign, user=request.user)
+        services.support_withdraw(campaign=campaign, actor=request.user)
     except services.ActionRefused as refusal:
         messages.error(request, str(refusal))
     else:
@@ -403,9 +403,9 @@ def update_create(request: HttpRequest, slug: str) -> HttpResponse:
             preview = render_markdown(form.cleaned_data["body"])
         else:
             try:
-                update = services.update_create(
+                update = services.campaign_announce(
                     campaign=campaign,
-                    author=request.user,
+                    actor=request.user,
                     title=form.cleaned_data["title"],
                     body=form.cleaned_data["body"],
                 )
@@ -432,7 +432,7 @@ def organisers(request: HttpRequest, slug: str) -> HttpResponse:
             try:
                 if user is None:
                     raise services.ActionRefused(f"There is no member called {username}.")
-                services.organiser_add(campaign=campaign, by=request.user, user=user)
+                services.organiser_add(campaign=campaign, actor=request.user, member=user)
             except services.ActionRefused as refusal:
                 form.add_error("username", str(refusal))
             else:
@@ -464,7 +464,7 @@ def organiser_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not campaign.can_remove_organiser(request.user, organiser):
         raise PermissionDenied("Only the campaign's owner can remove organisers.")
     try:
-        services.organiser_remove(campaign=campaign, by=request.user, organiser=organiser)
+        services.organiser_remove(campaign=campaign, actor=request.user, organiser=organiser)
     except services.ActionRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("campaigns:organisers", slug=campaign.slug)
@@ -501,7 +501,7 @@ def export(request: HttpRequest, slug: str) -> HttpResponse:
     """The supporters who agreed to be contacted, as CSV. POST: each export is recorded."""
     campaign = _organised(request, slug)
     try:
-        supports, record = services.supporters_export(campaign=campaign, by=request.user)
+        supports, record = services.supporters_export(campaign=campaign, actor=request.user)
     except services.ActionRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("campaigns:dashboard", slug=campaign.slug)

@@ -57,7 +57,7 @@ def report(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             moderation.report_create(
-                reporter=request.user,
+                actor=request.user,
                 target=target,
                 reason=form.cleaned_data["reason"],
                 detail=form.cleaned_data["detail"],
@@ -109,23 +109,21 @@ def report_queue(request: HttpRequest) -> HttpResponse:
 
 
 MOD_ACTIONS = {
-    "remove": lambda m, t, r, f: moderation.content_remove(moderator=m, target=t, reason=r),
-    "restore": lambda m, t, r, f: moderation.content_restore(moderator=m, target=t, reason=r),
-    "dismiss": lambda m, t, r, f: moderation.reports_dismiss(moderator=m, target=t, reason=r),
-    "lock": lambda m, t, r, f: moderation.post_set_locked(
-        moderator=m, post=t, locked=True, reason=r
-    ),
+    "remove": lambda m, t, r, f: moderation.content_remove(actor=m, target=t, reason=r),
+    "restore": lambda m, t, r, f: moderation.content_restore(actor=m, target=t, reason=r),
+    "dismiss": lambda m, t, r, f: moderation.reports_dismiss(actor=m, target=t, reason=r),
+    "lock": lambda m, t, r, f: moderation.post_set_locked(actor=m, post=t, locked=True, reason=r),
     "unlock": lambda m, t, r, f: moderation.post_set_locked(
-        moderator=m, post=t, locked=False, reason=r
+        actor=m, post=t, locked=False, reason=r
     ),
     "promote": lambda m, t, r, f: moderation.post_set_promoted(
-        moderator=m, post=t, promoted=True, reason=r
+        actor=m, post=t, promoted=True, reason=r
     ),
     "unpromote": lambda m, t, r, f: moderation.post_set_promoted(
-        moderator=m, post=t, promoted=False, reason=r
+        actor=m, post=t, promoted=False, reason=r
     ),
     "move": lambda m, t, r, f: moderation.post_move(
-        moderator=m, post=t, section=f.cleaned_data["section"], reason=r
+        actor=m, post=t, section=f.cleaned_data["section"], reason=r
     ),
 }
 
@@ -164,11 +162,11 @@ def moderate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 MEMBER_ACTIONS = {
     "suspend": lambda m, u, r, f: moderation.member_suspend(
-        moderator=m, member=u, until=f.until(), reason=r
+        actor=m, member=u, until=f.until(), reason=r
     ),
-    "unsuspend": lambda m, u, r, f: moderation.member_unsuspend(moderator=m, member=u, reason=r),
-    "ban": lambda m, u, r, f: moderation.member_ban(moderator=m, member=u, reason=r),
-    "unban": lambda m, u, r, f: moderation.member_unban(moderator=m, member=u, reason=r),
+    "unsuspend": lambda m, u, r, f: moderation.member_unsuspend(actor=m, member=u, reason=r),
+    "ban": lambda m, u, r, f: moderation.member_ban(actor=m, member=u, reason=r),
+    "unban": lambda m, u, r, f: moderation.member_unban(actor=m, member=u, reason=r),
 }
 
 

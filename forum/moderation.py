@@ -1,5 +1,5 @@
 """Moderation: reports, moderator actions and the log. Every write here records a ModerationAction
-and tells the member concerned (accounts.services.notify): one place for the side effects.
+and tells the member concerned (accounts.services.notification_send): one place for the side effects.
 
 Targets are posts, comments, and anything another app registers with `register_reportable` (the
 campaigns app registers campaigns). Every target is a `forum.models.Moderatable`: that abstract
@@ -7,7 +7,7 @@ model is the contract (state, removed reason, owner, label, placeholder, who may
 moderate). A kind that must follow its own moderation (a campaign takes its discussion post down
 with it) passes an `after_moderation` hook when it registers.
 
-The public names for other apps: `register_reportable`, `require_reason`, `log_action`,
+The public names for other apps: `register_reportable`, `require_reason`, `moderation_action_create`,
 `open_reports`, and the actions below.
 """
 
@@ -23,15 +23,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notify
+from accounts.services import notification_send
 
 from .models import Comment, ContentState, Moderatable, ModerationAction, Post, Report, Section
 from .services import ActionRefused, ensure_can_participate
 
 Action = ModerationAction.Action
 
-# after_moderation(target, *, moderator, reason): called once the target's `state` is the new one,
-# with its row locked (moderator None when reports hid it).
+# after_moderation(target, *, actor, reason): called once the target's `state` is the new one,
+# with its row locked (actor None when reports hid it).
 AfterModeration = Callable[..., None]
 
 REPORTABLE: dict[str, type[Moderatable]] = {"post": Post, "comment": Comment}
@@ -99,16 +99,16 @@ def _target_url(target: models.Model) -> str:
     return target.get_absolute_url()
 
 
-def _after_moderation(target: Moderatable, *, moderator: User | None, reason: str) -> None:
+def _after_moderation(target: Moderatable, *, actor: User | None, reason: str) -> None:
     """Let the target's app follow a change of moderation state, through the hook it registered."""
     hook = _AFTER_MODERATION.get(kind_of(target))
     if hook is not None:
-        hook(target, moderator=moderator, reason=reason)
+        hook(target, actor=actor, reason=reason)
 
 
-def log_action(
+def moderation_action_create(
     *,
-    moderator: User | None,
+    actor: User | None,
     action: str,
     reason: str,
     target: models.Model | None = None,
@@ -118,7 +118,7 @@ def log_action(
 ) -> ModerationAction:
     """Record an action and tell the member it concerns (unless they did it themselves)."""
     entry = ModerationAction.objects.create(
-        moderator=moderator,
+        moderator=actor,
         action=action,
         content_type=ContentType.objects.get_for_model(target) if target is not None else None,
         object_id=target.pk if target is not None else None,
@@ -127,10 +127,10 @@ def log_action(
         reason=reason,
         is_public=public,
     )
-    if target_user is not None and target_user != moderator:
+    if target_user is not None and target_user != actor:
         what = entry.target_label if target is not None else "your account"
-        notify(
-            users=[target_user],
+        notification_send(
+            recipients=[target_user],
             kind="moderation",
             message=f"Moderation: {what}: {entry.get_action_display().lower()}. Reason: {reason}",
             url=reverse("forum:moderation-mine"),
@@ -151,19 +151,19 @@ def open_reports(target: models.Model) -> models.QuerySet[Report]:
     )
 
 
-def _close_reports(target: models.Model, *, moderator: User, outcome: str) -> int:
+def _close_reports(target: models.Model, *, actor: User, outcome: str) -> int:
     reports = list(open_reports(target).select_related("reporter"))
     if not reports:
         return 0
     open_reports(target).update(
         status=Report.Status.RESOLVED,
         outcome=outcome,
-        resolved_by=moderator,
+        resolved_by=actor,
         resolved_at=timezone.now(),
     )
     verdict = "removed it" if outcome == Report.Outcome.REMOVED else "found no rule broken"
-    notify(
-        users=[report.reporter for report in reports],
+    notification_send(
+        recipients=[report.reporter for report in reports],
         kind="report",
         message=f"Thank you for your report. A moderator reviewed it and {verdict}.",
         url="",
@@ -175,18 +175,18 @@ def _close_reports(target: models.Model, *, moderator: User, outcome: str) -> in
 
 
 @transaction.atomic
-def report_create(*, reporter: User, target: models.Model, reason: str, detail: str = "") -> Report:
+def report_create(*, actor: User, target: models.Model, reason: str, detail: str = "") -> Report:
     """A member reports an item. Enough distinct reporters hide it until a moderator looks."""
-    ensure_can_participate(reporter)
+    ensure_can_participate(actor)
     target = _lock(target)
-    if target.is_owned_by(reporter):
+    if target.is_owned_by(actor):
         raise ActionRefused("You can't report your own content; you can edit or delete it.")
     if target.state not in (ContentState.VISIBLE, ContentState.HIDDEN):
         raise ActionRefused("This has already been taken down.")
     try:
         with transaction.atomic():
             report = Report.objects.create(
-                reporter=reporter,
+                reporter=actor,
                 content_type=ContentType.objects.get_for_model(target),
                 object_id=target.pk,
                 reason=reason,
@@ -209,9 +209,9 @@ def report_create(*, reporter: User, target: models.Model, reason: str, detail: 
     if reporters >= settings.FORUM_REPORTS_TO_HIDE and target.state == ContentState.VISIBLE:
         target.state = ContentState.HIDDEN
         target.save(update_fields=["state"])
-        _after_moderation(target, moderator=None, reason="Hidden after reports.")
-        log_action(
-            moderator=None,
+        _after_moderation(target, actor=None, reason="Hidden after reports.")
+        moderation_action_create(
+            actor=None,
             action=Action.HIDE,
             target=target,
             target_user=_owner(target),
@@ -221,18 +221,18 @@ def report_create(*, reporter: User, target: models.Model, reason: str, detail: 
 
 
 @transaction.atomic
-def reports_dismiss(*, moderator: User, target: models.Model, reason: str) -> int:
+def reports_dismiss(*, actor: User, target: models.Model, reason: str) -> int:
     """The reports were unfounded: close them, and show the item again if reports had hidden it."""
-    _require_moderator(moderator)
+    _require_moderator(actor)
     reason = require_reason(reason)
     target = _lock(target)
     if target.state == ContentState.HIDDEN:
-        return content_restore(moderator=moderator, target=target, reason=reason)
+        return content_restore(actor=actor, target=target, reason=reason)
     if not open_reports(target).exists():
         raise ActionRefused("It has no open reports.")
-    closed = _close_reports(target, moderator=moderator, outcome=Report.Outcome.KEPT)
-    log_action(
-        moderator=moderator,
+    closed = _close_reports(target, actor=actor, outcome=Report.Outcome.KEPT)
+    moderation_action_create(
+        actor=actor,
         action=Action.DISMISS,
         target=target,
         reason=reason,
@@ -245,10 +245,10 @@ def reports_dismiss(*, moderator: User, target: models.Model, reason: str) -> in
 
 
 @transaction.atomic
-def content_remove(*, moderator: User, target: models.Model, reason: str) -> int:
+def content_remove(*, actor: User, target: models.Model, reason: str) -> int:
     """Remove a post, comment or campaign with a reason. The row stays: replies keep their place
     and the page shows "removed by a moderator: <reason>". Returns how many reports it closed."""
-    _require_moderator(moderator)
+    _require_moderator(actor)
     reason = require_reason(reason)
     target = _lock(target)
     if target.state == ContentState.REMOVED:
@@ -257,49 +257,49 @@ def content_remove(*, moderator: User, target: models.Model, reason: str) -> int
         raise ActionRefused("Its author already deleted it.")
     target.state, target.removed_reason = ContentState.REMOVED, reason
     target.save(update_fields=["state", "removed_reason"])
-    _after_moderation(target, moderator=moderator, reason=reason)
-    log_action(
-        moderator=moderator,
+    _after_moderation(target, actor=actor, reason=reason)
+    moderation_action_create(
+        actor=actor,
         action=Action.REMOVE,
         target=target,
         target_user=_owner(target),
         reason=reason,
     )
-    return _close_reports(target, moderator=moderator, outcome=Report.Outcome.REMOVED)
+    return _close_reports(target, actor=actor, outcome=Report.Outcome.REMOVED)
 
 
 @transaction.atomic
-def content_restore(*, moderator: User, target: models.Model, reason: str) -> int:
+def content_restore(*, actor: User, target: models.Model, reason: str) -> int:
     """Show again what moderators removed or reports hid (not what its author deleted)."""
-    _require_moderator(moderator)
+    _require_moderator(actor)
     reason = require_reason(reason)
     target = _lock(target)
     if target.state not in (ContentState.REMOVED, ContentState.HIDDEN):
         raise ActionRefused("Only removed or hidden content can be restored.")
     target.state, target.removed_reason = ContentState.VISIBLE, ""
     target.save(update_fields=["state", "removed_reason"])
-    _after_moderation(target, moderator=moderator, reason=reason)
-    log_action(
-        moderator=moderator,
+    _after_moderation(target, actor=actor, reason=reason)
+    moderation_action_create(
+        actor=actor,
         action=Action.RESTORE,
         target=target,
         target_user=_owner(target),
         reason=reason,
     )
-    return _close_reports(target, moderator=moderator, outcome=Report.Outcome.KEPT)
+    return _close_reports(target, actor=actor, outcome=Report.Outcome.KEPT)
 
 
 @transaction.atomic
-def post_set_locked(*, moderator: User, post: Post, locked: bool, reason: str) -> Post:
-    _require_moderator(moderator)
+def post_set_locked(*, actor: User, post: Post, locked: bool, reason: str) -> Post:
+    _require_moderator(actor)
     reason = require_reason(reason)
     post = _lock(post)
     if post.is_locked == locked:
         raise ActionRefused("The discussion is already locked." if locked else "It isn't locked.")
     post.is_locked = locked
     post.save(update_fields=["is_locked"])
-    log_action(
-        moderator=moderator,
+    moderation_action_create(
+        actor=actor,
         action=Action.LOCK if locked else Action.UNLOCK,
         target=post,
         target_user=_owner(post),
@@ -309,8 +309,8 @@ def post_set_locked(*, moderator: User, post: Post, locked: bool, reason: str) -
 
 
 @transaction.atomic
-def post_set_promoted(*, moderator: User, post: Post, promoted: bool, reason: str) -> Post:
-    _require_moderator(moderator)
+def post_set_promoted(*, actor: User, post: Post, promoted: bool, reason: str) -> Post:
+    _require_moderator(actor)
     reason = require_reason(reason)
     post = _lock(post)
     if post.is_promoted == promoted:
@@ -319,8 +319,8 @@ def post_set_promoted(*, moderator: User, post: Post, promoted: bool, reason: st
         raise ActionRefused("Only a published, visible post can go on the front page.")
     post.is_promoted = promoted
     post.save(update_fields=["is_promoted"])
-    log_action(
-        moderator=moderator,
+    moderation_action_create(
+        actor=actor,
         action=Action.PROMOTE if promoted else Action.UNPROMOTE,
         target=post,
         target_user=_owner(post),
@@ -330,8 +330,8 @@ def post_set_promoted(*, moderator: User, post: Post, promoted: bool, reason: st
 
 
 @transaction.atomic
-def post_move(*, moderator: User, post: Post, section: Section, reason: str) -> Post:
-    _require_moderator(moderator)
+def post_move(*, actor: User, post: Post, section: Section, reason: str) -> Post:
+    _require_moderator(actor)
     reason = require_reason(reason)
     post = _lock(post)
     if post.section_id == section.pk:
@@ -339,8 +339,8 @@ def post_move(*, moderator: User, post: Post, section: Section, reason: str) -> 
     old = post.section.name
     post.section = section
     post.save(update_fields=["section"])
-    log_action(
-        moderator=moderator,
+    moderation_action_create(
+        actor=actor,
         action=Action.MOVE,
         target=post,
         target_user=_owner(post),
@@ -352,12 +352,12 @@ def post_move(*, moderator: User, post: Post, section: Section, reason: str) -> 
 # Members -----------------------------------------------------------------------------------------
 
 
-def _lock_member_for(moderator: User, member: User) -> User:
-    _require_moderator(moderator)
+def _lock_member_for(actor: User, member: User) -> User:
+    _require_moderator(actor)
     member = User.objects.select_for_update().get(pk=member.pk)
-    if member == moderator:
+    if member == actor:
         raise ActionRefused("You can't do that to your own account.")
-    if member.is_moderator and not moderator.is_superuser:
+    if member.is_moderator and not actor.is_superuser:
         raise ActionRefused("Only an administrator can act on another moderator's account.")
     return member
 
@@ -367,15 +367,15 @@ def _lock_member_for(moderator: User, member: User) -> User:
 
 
 @transaction.atomic
-def member_suspend(*, moderator: User, member: User, until: datetime, reason: str) -> User:
+def member_suspend(*, actor: User, member: User, until: datetime, reason: str) -> User:
     reason = require_reason(reason)
-    member = _lock_member_for(moderator, member)
+    member = _lock_member_for(actor, member)
     if until <= timezone.now():
         raise ActionRefused("A suspension must end in the future.")
     member.suspended_until, member.suspension_reason = until, reason
     member.save(update_fields=["suspended_until", "suspension_reason"])
-    log_action(
-        moderator=moderator,
+    moderation_action_create(
+        actor=actor,
         action=Action.SUSPEND,
         target_user=member,
         public=False,
@@ -386,15 +386,15 @@ def member_suspend(*, moderator: User, member: User, until: datetime, reason: st
 
 
 @transaction.atomic
-def member_unsuspend(*, moderator: User, member: User, reason: str) -> User:
+def member_unsuspend(*, actor: User, member: User, reason: str) -> User:
     reason = require_reason(reason)
-    member = _lock_member_for(moderator, member)
+    member = _lock_member_for(actor, member)
     if not member.is_suspended:
         raise ActionRefused("This member is not suspended.")
     member.suspended_until, member.suspension_reason = None, ""
     member.save(update_fields=["suspended_until", "suspension_reason"])
-    log_action(
-        moderator=moderator,
+    moderation_action_create(
+        actor=actor,
         action=Action.UNSUSPEND,
         target_user=member,
         public=False,
@@ -404,27 +404,27 @@ def member_unsuspend(*, moderator: User, member: User, reason: str) -> User:
     return member
 
 
-def member_ban(*, moderator: User, member: User, reason: str) -> User:
+def member_ban(*, actor: User, member: User, reason: str) -> User:
     """A ban closes the account to log-in (is_active off); existing sessions stop working."""
-    return _set_banned(moderator=moderator, member=member, reason=reason, banned=True)
+    return _set_banned(actor=actor, member=member, reason=reason, banned=True)
 
 
-def member_unban(*, moderator: User, member: User, reason: str) -> User:
-    return _set_banned(moderator=moderator, member=member, reason=reason, banned=False)
+def member_unban(*, actor: User, member: User, reason: str) -> User:
+    return _set_banned(actor=actor, member=member, reason=reason, banned=False)
 
 
 @transaction.atomic
-def _set_banned(*, moderator: User, member: User, reason: str, banned: bool) -> User:
+def _set_banned(*, actor: User, member: User, reason: str, banned: bool) -> User:
     reason = require_reason(reason)
-    member = _lock_member_for(moderator, member)
+    member = _lock_member_for(actor, member)
     if member.is_active != banned:
         raise ActionRefused(
             "This member is already banned." if banned else "This member is not banned."
         )
     member.is_active = not banned
     member.save(update_fields=["is_active"])
-    log_action(
-        moderator=moderator,
+    moderation_action_create(
+        actor=actor,
         action=Action.BAN if banned else Action.UNBAN,
         target_user=member,
         public=False,

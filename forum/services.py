@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notify
+from accounts.services import notification_send
 
 from . import limits
 from .markup import count_links, render_markdown
@@ -93,30 +93,30 @@ def _check_links(user: User, html: str) -> None:
 
 
 @transaction.atomic
-def post_create(*, author: User, section: Section, title: str, body: str, publish: bool) -> Post:
+def post_create(*, actor: User, section: Section, title: str, body: str, publish: bool) -> Post:
     """Create a post. An identical post by the same author moments ago is returned instead of a
     second copy (a double-clicked submit button)."""
-    ensure_can_participate(author)
-    _lock_member(author)
+    ensure_can_participate(actor)
+    _lock_member(actor)
     now = timezone.now()
     title = title.strip()
-    mine = Post.objects.filter(author=author)
+    mine = Post.objects.filter(author=actor)
     duplicate = mine.filter(
         title=title, body=body, created_at__gte=now - limits.DOUBLE_SUBMIT_WINDOW
     ).first()
     if duplicate is not None:
         return duplicate
     _check_rate(
-        author,
+        actor,
         mine,
         rates=limits.POST_RATES,
         new_member_rates=limits.NEW_MEMBER_POST_RATES,
         doing="posting",
     )
     body_html = render_markdown(body)
-    _check_links(author, body_html)
+    _check_links(actor, body_html)
     post = Post(
-        author=author,
+        author=actor,
         section=section,
         title=title,
         body=body,
@@ -139,14 +139,14 @@ def _mark_published(post: Post, now) -> None:
 
 @transaction.atomic
 def post_update(
-    *, post: Post, editor: User, section: Section, title: str, body: str, publish: bool = False
+    *, post: Post, actor: User, section: Section, title: str, body: str, publish: bool = False
 ) -> Post:
     post = _lock_post(post.pk)
-    if not post.can_edit(editor):
+    if not post.can_edit(actor):
         raise ActionRefused("You can only edit your own posts.")
-    ensure_can_participate(editor)
+    ensure_can_participate(actor)
     body_html = render_markdown(body)
-    _check_links(editor, body_html)
+    _check_links(actor, body_html)
     title = title.strip()
     changed = (title, body) != (post.title, post.body)
     now = timezone.now()
@@ -168,10 +168,10 @@ def post_update(
 
 
 @transaction.atomic
-def post_delete(*, post: Post, by: User) -> Post:
+def post_delete(*, post: Post, actor: User) -> Post:
     """The author deletes their post: the thread stays, the post shows as deleted."""
     post = _lock_post(post.pk)
-    if not post.is_owned_by(by):
+    if not post.is_owned_by(actor):
         raise ActionRefused("You can only delete your own posts.")
     if post.state != ContentState.VISIBLE:
         raise ActionRefused(_GONE[post.state].format(thing="post"))
@@ -185,16 +185,16 @@ def post_delete(*, post: Post, by: User) -> Post:
 
 
 @transaction.atomic
-def post_recommend(*, post: Post, user: User) -> None:
-    ensure_can_participate(user)
+def post_recommend(*, post: Post, actor: User) -> None:
+    ensure_can_participate(actor)
     post = _lock_post(post.pk)  # the row as it is now, not as the caller loaded it
-    if post.is_owned_by(user):
+    if post.is_owned_by(actor):
         raise ActionRefused("You can't recommend your own post.")
-    if not post.can_recommend(user):
+    if not post.can_recommend(actor):
         raise ActionRefused("This post can't be recommended.")
     try:
         with transaction.atomic():
-            Recommendation.objects.create(post=post, user=user)
+            Recommendation.objects.create(post=post, user=actor)
     except IntegrityError:
         raise ActionRefused("You already recommend this post.") from None
     Post.objects.filter(pk=post.pk).update(recommendation_count=F("recommendation_count") + 1)
@@ -202,9 +202,9 @@ def post_recommend(*, post: Post, user: User) -> None:
 
 
 @transaction.atomic
-def post_unrecommend(*, post: Post, user: User) -> None:
+def post_unrecommend(*, post: Post, actor: User) -> None:
     post = _lock_post(post.pk)
-    deleted, _ = Recommendation.objects.filter(post=post, user=user).delete()
+    deleted, _ = Recommendation.objects.filter(post=post, user=actor).delete()
     if not deleted:
         raise ActionRefused("You don't recommend this post.")
     Post.objects.filter(pk=post.pk).update(recommendation_count=F("recommendation_count") - 1)
@@ -226,12 +226,10 @@ def _refresh_hot(post_id: int) -> None:
 
 
 @transaction.atomic
-def comment_create(
-    *, post: Post, author: User, body: str, parent: Comment | None = None
-) -> Comment:
+def comment_create(*, post: Post, actor: User, body: str, parent: Comment | None = None) -> Comment:
     """Reply to a post (parent None: a new tree) or to a comment. An identical reply by the same
     member to the same place moments ago is returned instead of a second copy."""
-    ensure_can_participate(author)
+    ensure_can_participate(actor)
     post = _lock_post(post.pk)
     if not post.accepts_replies():
         if post.is_locked:
@@ -242,8 +240,8 @@ def comment_create(
         parent = Comment.objects.get(pk=parent.pk, post=post)
         if not parent.is_visible:
             raise ActionRefused("That comment was deleted or removed; you can't reply to it.")
-    _lock_member(author)
-    mine = Comment.objects.filter(author=author)
+    _lock_member(actor)
+    mine = Comment.objects.filter(author=actor)
     duplicate = mine.filter(
         post=post,
         parent=parent,
@@ -253,48 +251,48 @@ def comment_create(
     if duplicate is not None:
         return duplicate
     _check_rate(
-        author,
+        actor,
         mine,
         rates=limits.REPLY_RATES,
         new_member_rates=limits.NEW_MEMBER_REPLY_RATES,
         doing="replying",
     )
     body_html = render_markdown(body)
-    _check_links(author, body_html)
-    comment = Comment(post=post, author=author, parent=parent, body=body, body_html=body_html)
+    _check_links(actor, body_html)
+    comment = Comment(post=post, author=actor, parent=parent, body=body, body_html=body_html)
     comment.save()
     Post.objects.filter(pk=post.pk).update(
         comment_count=F("comment_count") + 1, last_activity_at=comment.created_at
     )
-    _notify_reply(comment, post=post, parent=parent, author=author)
+    _notify_reply(comment, post=post, parent=parent, actor=actor)
     return comment
 
 
-def _notify_reply(comment: Comment, *, post: Post, parent: Comment | None, author: User) -> None:
+def _notify_reply(comment: Comment, *, post: Post, parent: Comment | None, actor: User) -> None:
     """Tell the member answered: the parent comment's author, or the post's for a top-level reply."""
     answered = parent.author_id if parent is not None else post.author_id
-    if answered == author.pk:
+    if answered == actor.pk:
         return
     where = "your comment on" if parent is not None else "your post"
-    notify(
-        users=[User(pk=answered)],
+    notification_send(
+        recipients=[User(pk=answered)],
         kind="reply",
-        message=f"{author.name} replied to {where} “{post.title[:80]}”",
+        message=f"{actor.name} replied to {where} “{post.title[:80]}”",
         url=comment.get_absolute_url(),
     )
 
 
 @transaction.atomic
-def comment_update(*, comment: Comment, editor: User, body: str) -> Comment:
+def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
     _lock_post(comment.post_id)
     comment = Comment.objects.get(pk=comment.pk)
-    if not comment.can_edit(editor):
+    if not comment.can_edit(actor):
         raise ActionRefused("You can only edit your own comments.")
-    ensure_can_participate(editor)
+    ensure_can_participate(actor)
     if body == comment.body:
         return comment
     body_html = render_markdown(body)
-    _check_links(editor, body_html)
+    _check_links(actor, body_html)
     now = timezone.now()
     CommentRevision.objects.create(
         comment=comment,
@@ -308,12 +306,12 @@ def comment_update(*, comment: Comment, editor: User, body: str) -> Comment:
 
 
 @transaction.atomic
-def comment_delete(*, comment: Comment, by: User) -> Comment:
+def comment_delete(*, comment: Comment, actor: User) -> Comment:
     """The author deletes a comment. Its row stays as a placeholder so replies keep their place;
     the text and its history go, because the author asked for them to go."""
     _lock_post(comment.post_id)
     comment = Comment.objects.get(pk=comment.pk)
-    if not comment.is_owned_by(by):
+    if not comment.is_owned_by(actor):
         raise ActionRefused("You can only delete your own comments.")
     if not comment.is_visible:
         raise ActionRefused(_GONE[comment.state].format(thing="comment"))
@@ -325,20 +323,20 @@ def comment_delete(*, comment: Comment, by: User) -> Comment:
 
 
 @transaction.atomic
-def comment_vote(*, comment: Comment, user: User, value: int) -> Comment:
+def comment_vote(*, comment: Comment, actor: User, value: int) -> Comment:
     """value 1 (up), -1 (down) or 0 (take my vote back)."""
     if value not in (1, -1, 0):
         raise ActionRefused("A vote is up, down, or nothing.")
-    ensure_can_participate(user)
+    ensure_can_participate(actor)
     # Post before comment: the lock order of every comment write. Taking the comment first
     # deadlocks against a reply being inserted into the same tree.
     _lock_post(comment.post_id)
     comment = Comment.objects.get(pk=comment.pk)
-    if comment.is_owned_by(user):
+    if comment.is_owned_by(actor):
         raise ActionRefused("You can't vote on your own comment.")
-    if value != 0 and not comment.can_vote(user):
+    if value != 0 and not comment.can_vote(actor):
         raise ActionRefused("You can't vote on a deleted or removed comment.")
-    existing = CommentVote.objects.filter(comment=comment, user=user).first()
+    existing = CommentVote.objects.filter(comment=comment, user=actor).first()
     old = existing.value if existing else 0
     if old == value:
         raise ActionRefused(
@@ -350,7 +348,7 @@ def comment_vote(*, comment: Comment, user: User, value: int) -> Comment:
         existing.value = value
         existing.save(update_fields=["value"])
     else:
-        CommentVote.objects.create(comment=comment, user=user, value=value)
+        CommentVote.objects.create(comment=comment, user=actor, value=value)
     up = (value == 1) - (old == 1)
     down = (value == -1) - (old == -1)
     votes = Comment.objects.filter(pk=comment.pk)

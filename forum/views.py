@@ -129,7 +129,7 @@ def _post_form_response(request, form, *, post: Post | None) -> HttpResponse | N
     data = form.cleaned_data
     if post is None:
         post = services.post_create(
-            author=request.user,
+            actor=request.user,
             section=data["section"],
             title=data["title"],
             body=data["body"],
@@ -138,7 +138,7 @@ def _post_form_response(request, form, *, post: Post | None) -> HttpResponse | N
     else:
         post = services.post_update(
             post=post,
-            editor=request.user,
+            actor=request.user,
             section=data["section"],
             title=data["title"],
             body=data["body"],
@@ -202,7 +202,7 @@ def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if not post.is_owned_by(request.user):
         raise PermissionDenied("You can only delete your own posts.")
     try:
-        services.post_delete(post=post, by=request.user)
+        services.post_delete(post=post, actor=request.user)
     except services.ActionRefused as refusal:
         messages.error(request, str(refusal))
     else:
@@ -227,9 +227,9 @@ def post_recommend(request: HttpRequest, pk: int) -> HttpResponse:
     post = _post_for(request, pk)
     try:
         if request.POST.get("action") == "unrecommend":
-            services.post_unrecommend(post=post, user=request.user)
+            services.post_unrecommend(post=post, actor=request.user)
         else:
-            services.post_recommend(post=post, user=request.user)
+            services.post_recommend(post=post, actor=request.user)
     except services.ActionRefused as refusal:
         messages.error(request, str(refusal))
     return back(request, post.get_absolute_url())
@@ -252,7 +252,7 @@ def _create_comment(request, *, post: Post, parent: Comment | None) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         try:
             comment = services.comment_create(
-                post=post, author=request.user, body=form.cleaned_data["body"], parent=parent
+                post=post, actor=request.user, body=form.cleaned_data["body"], parent=parent
             )
         except services.ActionRefused as refusal:
             form.add_error(None, str(refusal))
@@ -308,7 +308,7 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             comment = services.comment_update(
-                comment=comment, editor=request.user, body=form.cleaned_data["body"]
+                comment=comment, actor=request.user, body=form.cleaned_data["body"]
             )
         except services.ActionRefused as refusal:
             form.add_error(None, str(refusal))
@@ -325,7 +325,7 @@ def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if not comment.is_owned_by(request.user):
         raise PermissionDenied("You can only delete your own comments.")
     try:
-        services.comment_delete(comment=comment, by=request.user)
+        services.comment_delete(comment=comment, actor=request.user)
     except services.ActionRefused as refusal:
         messages.error(request, str(refusal))
     else:
@@ -345,7 +345,7 @@ def comment_vote(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "A vote is up, down, or clear.")
     else:
         try:
-            services.comment_vote(comment=comment, user=request.user, value=value)
+            services.comment_vote(comment=comment, actor=request.user, value=value)
         except services.ActionRefused as refusal:
             messages.error(request, str(refusal))
     return back(request, comment.get_absolute_url())

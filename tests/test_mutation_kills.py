@@ -47,22 +47,22 @@ def actions_on(user) -> list[tuple[str, bool]]:
 
 
 def test_locking_and_unlocking_are_logged_as_what_they_are_and_refused_twice(moderator, post):
-    moderation.post_set_locked(moderator=moderator, post=post, locked=True, reason="Heated")
+    moderation.post_set_locked(actor=moderator, post=post, locked=True, reason="Heated")
     with pytest.raises(ActionRefused, match="already locked"):
-        moderation.post_set_locked(moderator=moderator, post=post, locked=True, reason="Again")
-    moderation.post_set_locked(moderator=moderator, post=post, locked=False, reason="Calmer")
+        moderation.post_set_locked(actor=moderator, post=post, locked=True, reason="Again")
+    moderation.post_set_locked(actor=moderator, post=post, locked=False, reason="Calmer")
     with pytest.raises(ActionRefused, match="isn't locked"):
-        moderation.post_set_locked(moderator=moderator, post=post, locked=False, reason="Again")
+        moderation.post_set_locked(actor=moderator, post=post, locked=False, reason="Again")
     assert actions_on(post.author) == [("lock", True), ("unlock", True)]
 
 
 def test_promoting_and_unpromoting_are_logged_as_what_they_are_and_refused_twice(moderator, post):
-    moderation.post_set_promoted(moderator=moderator, post=post, promoted=True, reason="Good")
+    moderation.post_set_promoted(actor=moderator, post=post, promoted=True, reason="Good")
     with pytest.raises(ActionRefused, match="already promoted"):
-        moderation.post_set_promoted(moderator=moderator, post=post, promoted=True, reason="x")
-    moderation.post_set_promoted(moderator=moderator, post=post, promoted=False, reason="Old")
+        moderation.post_set_promoted(actor=moderator, post=post, promoted=True, reason="x")
+    moderation.post_set_promoted(actor=moderator, post=post, promoted=False, reason="Old")
     with pytest.raises(ActionRefused, match="isn't promoted"):
-        moderation.post_set_promoted(moderator=moderator, post=post, promoted=False, reason="x")
+        moderation.post_set_promoted(actor=moderator, post=post, promoted=False, reason="x")
     assert actions_on(post.author) == [("promote", True), ("unpromote", True)]
 
 
@@ -70,19 +70,19 @@ def test_promoting_and_unpromoting_are_logged_as_what_they_are_and_refused_twice
 def test_only_a_published_post_that_stands_goes_on_the_front_page(moderator, member, which):
     post = factories.post(member, publish=which != "draft")
     if which == "removed":
-        moderation.content_remove(moderator=moderator, target=post, reason="Spam")
+        moderation.content_remove(actor=moderator, target=post, reason="Spam")
     with pytest.raises(ActionRefused, match="Only a published, visible post"):
-        moderation.post_set_promoted(moderator=moderator, post=post, promoted=True, reason="x")
+        moderation.post_set_promoted(actor=moderator, post=post, promoted=True, reason="x")
     assert not Post.objects.get(pk=post.pk).is_promoted
 
 
 def test_banning_and_unbanning_are_private_entries_and_refused_twice(moderator, member):
-    moderation.member_ban(moderator=moderator, member=member, reason="Spam account")
+    moderation.member_ban(actor=moderator, member=member, reason="Spam account")
     with pytest.raises(ActionRefused, match="already banned"):
-        moderation.member_ban(moderator=moderator, member=member, reason="Again")
-    moderation.member_unban(moderator=moderator, member=member, reason="Appeal upheld")
+        moderation.member_ban(actor=moderator, member=member, reason="Again")
+    moderation.member_unban(actor=moderator, member=member, reason="Appeal upheld")
     with pytest.raises(ActionRefused, match="is not banned"):
-        moderation.member_unban(moderator=moderator, member=member, reason="Again")
+        moderation.member_unban(actor=moderator, member=member, reason="Again")
     assert actions_on(member) == [("ban", False), ("unban", False)]
 
 
@@ -90,10 +90,10 @@ def test_lifting_a_suspension_and_dismissing_reports_stay_out_of_the_public_log(
     moderator, member, other_member, post
 ):
     until = timezone.now() + timedelta(days=2)
-    moderation.member_suspend(moderator=moderator, member=other_member, until=until, reason="Rude")
-    moderation.member_unsuspend(moderator=moderator, member=other_member, reason="Apologised")
-    moderation.report_create(reporter=other_member, target=post, reason="spam")
-    moderation.reports_dismiss(moderator=moderator, target=post, reason="Not spam")
+    moderation.member_suspend(actor=moderator, member=other_member, until=until, reason="Rude")
+    moderation.member_unsuspend(actor=moderator, member=other_member, reason="Apologised")
+    moderation.report_create(actor=other_member, target=post, reason="spam")
+    moderation.reports_dismiss(actor=moderator, target=post, reason="Not spam")
     assert actions_on(other_member) == [("suspend", False), ("unsuspend", False)]
     assert not ModerationAction.objects.filter(action="dismiss", is_public=True).exists()
 
@@ -103,10 +103,10 @@ def test_reporters_hear_whether_the_moderator_removed_it_or_found_no_rule_broken
 ):
     kept, removed = factories.post(member, title="Kept"), factories.post(member, title="Gone")
     with on_commit():
-        moderation.report_create(reporter=other_member, target=kept, reason="spam")
-        moderation.report_create(reporter=other_member, target=removed, reason="spam")
-        moderation.reports_dismiss(moderator=moderator, target=kept, reason="Fine")
-        moderation.content_remove(moderator=moderator, target=removed, reason="Spam")
+        moderation.report_create(actor=other_member, target=kept, reason="spam")
+        moderation.report_create(actor=other_member, target=removed, reason="spam")
+        moderation.reports_dismiss(actor=moderator, target=kept, reason="Fine")
+        moderation.content_remove(actor=moderator, target=removed, reason="Spam")
     messages = list(
         Notification.objects.filter(user=other_member, kind="report")
         .order_by("pk")
@@ -122,8 +122,8 @@ def test_the_member_hears_what_was_acted_on_content_by_its_label_account_as_thei
     moderator, member, post, on_commit
 ):
     with on_commit():
-        moderation.post_set_locked(moderator=moderator, post=post, locked=True, reason="Heated")
-        moderation.member_ban(moderator=moderator, member=member, reason="Spam account")
+        moderation.post_set_locked(actor=moderator, post=post, locked=True, reason="Heated")
+        moderation.member_ban(actor=moderator, member=member, reason="Spam account")
     messages = list(
         Notification.objects.filter(user=member, kind="moderation")
         .order_by("pk")
@@ -138,23 +138,25 @@ def test_the_member_hears_what_was_acted_on_content_by_its_label_account_as_thei
 def test_a_moderator_acting_on_their_own_post_is_not_notified(moderator, on_commit):
     own = factories.post(moderator)
     with on_commit():
-        moderation.post_set_locked(moderator=moderator, post=own, locked=True, reason="Done")
+        moderation.post_set_locked(actor=moderator, post=own, locked=True, reason="Done")
     assert not Notification.objects.filter(user=moderator).exists()
 
 
 def test_reasons_are_kept_to_300_characters_and_labels_to_200(moderator, post):
     reason = "".join(f"{n % 10}" for n in range(400))
-    moderation.content_remove(moderator=moderator, target=post, reason=reason)
+    moderation.content_remove(actor=moderator, target=post, reason=reason)
     entry = ModerationAction.objects.get(action="remove")
     assert entry.reason == reason[:300]
     assert Post.objects.get(pk=post.pk).removed_reason == reason[:300]
     label = "".join(f"{n % 10}" for n in range(250))
-    entry = moderation.log_action(moderator=moderator, action="dismiss", reason="r", label=label)
+    entry = moderation.moderation_action_create(
+        actor=moderator, action="dismiss", reason="r", label=label
+    )
     assert entry.target_label == label[:200]
 
 
 def test_removing_what_nobody_reported_closes_no_reports(moderator, post):
-    assert moderation.content_remove(moderator=moderator, target=post, reason="Spam") == 0
+    assert moderation.content_remove(actor=moderator, target=post, reason="Spam") == 0
 
 
 def test_each_kind_is_known_by_its_own_name(member, post):

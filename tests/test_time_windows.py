@@ -72,8 +72,8 @@ def test_new_member_link_limit_ends_at_the_window(post):
     inside, outside = joined("inside", DAY - SECOND), joined("outside", DAY)
     with at(NOW):
         with pytest.raises(ActionRefused, match="at most 2"):
-            forum.comment_create(post=post, author=inside, body=THREE_LINKS)
-        forum.comment_create(post=post, author=outside, body=THREE_LINKS)
+            forum.comment_create(post=post, actor=inside, body=THREE_LINKS)
+        forum.comment_create(post=post, actor=outside, body=THREE_LINKS)
         with pytest.raises(ActionRefused, match="at most 2"):
             factories.post(inside, title="Links", body=THREE_LINKS)
     assert Comment.objects.filter(author=inside).count() == 0
@@ -110,13 +110,11 @@ def test_only_established_members_reports_hide(post, settings):
     fresh = joined("fresh", DAY - SECOND)
     with at(NOW):
         for reporter in [*established, fresh]:
-            moderation.report_create(reporter=reporter, target=target, reason=Report.Reason.SPAM)
+            moderation.report_create(actor=reporter, target=target, reason=Report.Reason.SPAM)
         target.refresh_from_db()
         assert target.state == ContentState.VISIBLE  # the third reporter is a second too new
         just_established = joined("just", DAY)
-        moderation.report_create(
-            reporter=just_established, target=target, reason=Report.Reason.SPAM
-        )
+        moderation.report_create(actor=just_established, target=target, reason=Report.Reason.SPAM)
     target.refresh_from_db()
     assert target.state == ContentState.HIDDEN
 
@@ -142,8 +140,8 @@ def test_a_suspension_must_end_in_the_future(moderator):
     member = joined("member", timedelta(days=400))
     with at(NOW):
         with pytest.raises(ActionRefused, match="in the future"):
-            moderation.member_suspend(moderator=moderator, member=member, until=NOW, reason="r")
-        moderation.member_suspend(moderator=moderator, member=member, until=NOW + TICK, reason="r")
+            moderation.member_suspend(actor=moderator, member=member, until=NOW, reason="r")
+        moderation.member_suspend(actor=moderator, member=member, until=NOW + TICK, reason="r")
     member.refresh_from_db()
     assert member.suspended_until == NOW + TICK
 
@@ -265,14 +263,14 @@ def test_double_submit_window_for_campaigns_and_updates(organiser):
     with at(NOW + WINDOW + TICK):
         again = campaign_factories.campaign(organiser, title="Same campaign", publish=False)
         assert again != first
-        campaigns.campaign_publish(campaign=again, by=organiser)
-        update = campaigns.update_create(campaign=again, author=organiser, title="U", body="b")
+        campaigns.campaign_publish(campaign=again, actor=organiser)
+        update = campaigns.campaign_announce(campaign=again, actor=organiser, title="U", body="b")
     with at(NOW + 2 * WINDOW + TICK):
-        assert campaigns.update_create(campaign=again, author=organiser, title="U", body="b") == (
-            update
-        )
+        assert campaigns.campaign_announce(
+            campaign=again, actor=organiser, title="U", body="b"
+        ) == (update)
     with at(NOW + 2 * WINDOW + 2 * TICK):
-        campaigns.update_create(campaign=again, author=organiser, title="U", body="b")
+        campaigns.campaign_announce(campaign=again, actor=organiser, title="U", body="b")
     assert CampaignUpdate.objects.filter(campaign=again).count() == 2
 
 
@@ -285,15 +283,15 @@ def test_three_updates_in_seven_days(organiser):
         campaign = campaign_factories.campaign(organiser, title="Weekly")
     for i, when in enumerate([NOW, NOW + timedelta(hours=1), NOW + timedelta(hours=2)]):
         with at(when):
-            campaigns.update_create(campaign=campaign, author=organiser, title=f"u{i}", body="b")
+            campaigns.campaign_announce(campaign=campaign, actor=organiser, title=f"u{i}", body="b")
     with at(NOW + week - SECOND):
         with pytest.raises(ActionRefused, match="at most 3 updates in 7 days") as refused:
-            campaigns.update_create(campaign=campaign, author=organiser, title="u3", body="b")
+            campaigns.campaign_announce(campaign=campaign, actor=organiser, title="u3", body="b")
         assert "after 17 March, 12:00" in str(refused.value)  # the first update + 7 days
     with at(NOW + week):  # the first update is now exactly seven days old: out of the window
-        campaigns.update_create(campaign=campaign, author=organiser, title="u3", body="b")
+        campaigns.campaign_announce(campaign=campaign, actor=organiser, title="u3", body="b")
     with at(NOW + week + SECOND), pytest.raises(ActionRefused, match="after 17 March, 13:00"):
-        campaigns.update_create(campaign=campaign, author=organiser, title="u4", body="b")
+        campaigns.campaign_announce(campaign=campaign, actor=organiser, title="u4", body="b")
     assert campaign.updates.count() == 4
 
 
@@ -308,7 +306,7 @@ def test_recommended_list_window(client, settings, other_member):
     with at(NOW - timedelta(hours=48) - SECOND):
         old = factories.post(author, title="Published 48 hours and a second ago")
     for post in (edge, old):
-        forum.post_recommend(post=post, user=other_member)
+        forum.post_recommend(post=post, actor=other_member)
     with at(NOW):
         html = client.get(reverse("forum:recommended")).content.decode()
     assert edge.title in html

@@ -44,26 +44,22 @@ def _admin_link(content_type: ContentType | None, object_id: int | None, label: 
 lock = reason_action(
     name="lock",
     description="Lock the discussion",
-    apply=lambda m, p, r: moderation.post_set_locked(moderator=m, post=p, locked=True, reason=r),
+    apply=lambda m, p, r: moderation.post_set_locked(actor=m, post=p, locked=True, reason=r),
 )
 unlock = reason_action(
     name="unlock",
     description="Unlock the discussion",
-    apply=lambda m, p, r: moderation.post_set_locked(moderator=m, post=p, locked=False, reason=r),
+    apply=lambda m, p, r: moderation.post_set_locked(actor=m, post=p, locked=False, reason=r),
 )
 promote = reason_action(
     name="promote",
     description="Promote to the front page",
-    apply=lambda m, p, r: moderation.post_set_promoted(
-        moderator=m, post=p, promoted=True, reason=r
-    ),
+    apply=lambda m, p, r: moderation.post_set_promoted(actor=m, post=p, promoted=True, reason=r),
 )
 unpromote = reason_action(
     name="unpromote",
     description="Take off the front page",
-    apply=lambda m, p, r: moderation.post_set_promoted(
-        moderator=m, post=p, promoted=False, reason=r
-    ),
+    apply=lambda m, p, r: moderation.post_set_promoted(actor=m, post=p, promoted=False, reason=r),
 )
 
 
@@ -180,13 +176,13 @@ def _reported_items(reports: models.QuerySet) -> list:
 resolve_remove = reason_action(
     name="resolve_remove",
     description="Resolve: remove the reported items",
-    apply=lambda m, t, r: moderation.content_remove(moderator=m, target=t, reason=r),
+    apply=lambda m, t, r: moderation.content_remove(actor=m, target=t, reason=r),
     items=_reported_items,
 )
 resolve_dismiss = reason_action(
     name="resolve_dismiss",
     description="Resolve: dismiss (no rule broken)",
-    apply=lambda m, t, r: moderation.reports_dismiss(moderator=m, target=t, reason=r),
+    apply=lambda m, t, r: moderation.reports_dismiss(actor=m, target=t, reason=r),
     items=_reported_items,
     note=PRIVATE_NOTE,
 )

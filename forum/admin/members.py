@@ -20,19 +20,19 @@ from .toolkit import MEMBER_NOTE, reason_action
 
 
 def _member_action(name: str, description: str, service: Callable[..., object]):
-    """A reason_action on members that calls `service(moderator=, member=, reason=)`."""
+    """A reason_action on members that calls `service(actor=, member=, reason=)`."""
     return reason_action(
         name=name,
         description=description,
-        apply=lambda m, u, r: service(moderator=m, member=u, reason=r),
+        apply=lambda m, u, r: service(actor=m, member=u, reason=r),
         permission="moderate_member",
         note=MEMBER_NOTE,
     )
 
 
-def _suspend_for_a_week(moderator: User, member: User, reason: str) -> None:
+def _suspend_for_a_week(*, actor: User, member: User, reason: str) -> None:
     until = timezone.now() + timedelta(days=7)
-    moderation.member_suspend(moderator=moderator, member=member, until=until, reason=reason)
+    moderation.member_suspend(actor=actor, member=member, until=until, reason=reason)
 
 
 suspend_for_7_days = _member_action(

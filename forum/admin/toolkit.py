@@ -159,18 +159,18 @@ def _dismiss(moderator: User, target, reason: str) -> None:
     # reports_dismiss would log a "dismissed" entry even when there was nothing to dismiss.
     if target.state != ContentState.HIDDEN and not moderation.open_reports(target).exists():
         raise ActionRefused("It has no open reports.")
-    moderation.reports_dismiss(moderator=moderator, target=target, reason=reason)
+    moderation.reports_dismiss(actor=moderator, target=target, reason=reason)
 
 
 remove_with_reason = reason_action(
     name="remove_with_reason",
     description="Remove with reason",
-    apply=lambda m, t, r: moderation.content_remove(moderator=m, target=t, reason=r),
+    apply=lambda m, t, r: moderation.content_remove(actor=m, target=t, reason=r),
 )
 restore = reason_action(
     name="restore",
     description="Restore",
-    apply=lambda m, t, r: moderation.content_restore(moderator=m, target=t, reason=r),
+    apply=lambda m, t, r: moderation.content_restore(actor=m, target=t, reason=r),
 )
 dismiss_reports = reason_action(
     name="dismiss_reports",

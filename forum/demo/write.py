@@ -241,33 +241,31 @@ def write_moderation(
     # Reports waiting in the queue: one item reported by two members, one by one.
     for reporter in reporters[:2]:
         moderation.report_create(
-            reporter=reporter,
+            actor=reporter,
             target=picks.reported_twice,
             reason="off_topic",
             detail="Derails the thread.",
         )
-    moderation.report_create(reporter=reporters[2], target=picks.reported_once, reason="spam")
+    moderation.report_create(actor=reporters[2], target=picks.reported_once, reason="spam")
     # Three reports hide a comment until a moderator looks.
     for reporter in reporters[3:6]:
-        moderation.report_create(reporter=reporter, target=picks.hidden, reason="abuse")
+        moderation.report_create(actor=reporter, target=picks.hidden, reason="abuse")
     # Decisions already taken, in the public log.
     attack, address = picks.removed
     moderation.content_remove(
-        moderator=maya, target=attack, reason="Personal attack on another member."
+        actor=maya, target=attack, reason="Personal attack on another member."
     )
-    moderation.content_remove(
-        moderator=maya, target=address, reason="Shares a member's home address."
-    )
+    moderation.content_remove(actor=maya, target=address, reason="Shares a member's home address.")
     locked = next((p.post for p in plans if p.post.is_locked), None)
     if locked is not None:
         Post.objects.filter(pk=locked.pk).update(is_locked=False)
         locked.refresh_from_db()
         moderation.post_set_locked(
-            moderator=maya, post=locked, locked=True, reason="The selection is now a legal matter."
+            actor=maya, post=locked, locked=True, reason="The selection is now a legal matter."
         )
     suspended = picks.suspended_author_of.author
     moderation.member_suspend(
-        moderator=maya,
+        actor=maya,
         member=suspended,
         until=timezone.now() + timedelta(days=3),
         reason="Repeated personal attacks after a warning.",

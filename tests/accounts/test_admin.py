@@ -180,7 +180,7 @@ def test_moderator_suspends_a_member_for_a_week(
 
 def test_moderator_lifts_a_suspension(moderator_client, moderator, member):
     moderation.member_suspend(
-        moderator=moderator, member=member, until=timezone.now() + timedelta(days=3), reason="x"
+        actor=moderator, member=member, until=timezone.now() + timedelta(days=3), reason="x"
     )
     response = _act(moderator_client, "lift_suspension", [member], reason="Apologised")
     assert response.status_code == 302
@@ -221,7 +221,7 @@ def test_moderator_cannot_suspend_another_moderator_or_themselves(
 
 def test_member_list_shows_suspension_and_filters_it(moderator_client, moderator, member):
     moderation.member_suspend(
-        moderator=moderator, member=member, until=timezone.now() + timedelta(days=3), reason="x"
+        actor=moderator, member=member, until=timezone.now() + timedelta(days=3), reason="x"
     )
     response = moderator_client.get(reverse("admin:accounts_user_changelist"), {"suspended": "yes"})
     assert list(response.context["cl"].result_list) == [member]

@@ -148,7 +148,7 @@ def test_after_the_suspension_ends_the_profile_edits_again(app, suspended):
 def test_service_refuses_a_suspended_members_name_and_bio(suspended):
     with pytest.raises(ProfileRefused, match="suspended until"):
         profile_update(
-            user=suspended,
+            actor=suspended,
             display_name="Someone Else",
             bio="Spam",
             affiliations={"union": ("Unison", "public"), "branch": ("Leeds", "public")},
@@ -161,7 +161,7 @@ def test_service_checks_the_suspension_as_stored_not_as_loaded(member):
     User.objects.filter(pk=member.pk).update(suspended_until=timezone.now() + timedelta(days=1))
     assert not member.is_suspended
     with pytest.raises(ProfileRefused):
-        profile_update(user=member, display_name="New name", bio="", affiliations={})
+        profile_update(actor=member, display_name="New name", bio="", affiliations={})
     assert User.objects.get(pk=member.pk).display_name == "Alice Okafor"
 
 
@@ -170,7 +170,7 @@ def test_service_lets_a_suspended_member_withdraw_and_narrow(suspended):
         user=suspended, kind="branch", name="Leeds", visibility="members", consented_at=LONG_AGO
     )
     profile_update(
-        user=suspended,
+        actor=suspended,
         display_name="Alice Okafor",
         bio="Nurse and union rep.",
         affiliations={"union": None, "branch": ("Leeds", "private")},

@@ -34,9 +34,9 @@ def test_write_reply_to_a_reply_collapse_and_recommend(new_page):
     assert post.status == "published"
 
     # Carol comments and Alice answers her, so there is a reply to reply to.
-    root = services.comment_create(post=post, author=carol, body="Who audits the auditors?")
+    root = services.comment_create(post=post, actor=carol, body="Who audits the auditors?")
     answer = services.comment_create(
-        post=post, author=alice, body="The members, at conference.", parent=root
+        post=post, actor=alice, body="The members, at conference.", parent=root
     )
 
     # Bob replies to Alice's reply, without any JavaScript needed.

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Notification
-from accounts.services import notify
+from accounts.services import notification_send
 from forum import moderation, services
 from forum.models import Section
 from tests.browser.conftest import log_in
@@ -85,7 +85,7 @@ def test_sign_up_page_does_not_scroll_sideways_and_its_honeypot_has_a_label(phon
 
 def test_moderator_header_fits_two_rows_and_its_menu_opens(phone):
     maya = moderator()
-    notify(users=[maya], kind="test", message="Something happened")
+    notification_send(recipients=[maya], kind="test", message="Something happened")
     log_in(phone, "maya", logged_in=account_menu)
     phone.goto("/")
     assert phone.evaluate(HEADER_ROWS) <= 2
@@ -109,16 +109,16 @@ def test_moderation_log_with_long_reasons_does_not_scroll_sideways(phone):
     maya = moderator()
     bob = make_member("bob", display_name="Bob Hughes")
     post = services.post_create(
-        author=bob,
+        actor=bob,
         section=Section.objects.get(slug="party-finances"),
         title="Open the books",
         body="Every line.",
         publish=True,
     )
     for i in range(3):
-        comment = services.comment_create(post=post, author=bob, body=f"Comment {i}")
+        comment = services.comment_create(post=post, actor=bob, body=f"Comment {i}")
         moderation.content_remove(
-            moderator=maya,
+            actor=maya,
             target=comment,
             reason="Shares a member's home address and phone number, after two warnings, "
             "in a thread about branch finances " + "https://example.org/" + "a" * 120,
@@ -133,9 +133,9 @@ def test_moderation_log_with_long_reasons_does_not_scroll_sideways(phone):
 
 def test_unread_notifications_look_different_from_read_ones(phone):
     alice = make_member("alice", display_name="Alice Okafor")
-    notify(users=[alice], kind="test", message="Old news")
+    notification_send(recipients=[alice], kind="test", message="Old news")
     Notification.objects.update(read_at="2026-01-01T00:00:00Z")
-    notify(users=[alice], kind="test", message="Fresh news")
+    notification_send(recipients=[alice], kind="test", message="Fresh news")
     log_in(phone, "alice", logged_in=account_menu)
     phone.goto("/notifications/")
     unread = phone.locator(".notification", has_text="Fresh news")

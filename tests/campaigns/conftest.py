@@ -31,7 +31,7 @@ def draft(owner):
 @pytest.fixture
 def co_organiser(campaign, owner):
     user = make_member("cora", display_name="Cora Lewis")
-    services.organiser_add(campaign=campaign, by=owner, user=user)
+    services.organiser_add(campaign=campaign, actor=owner, member=user)
     return user
 
 

@@ -37,10 +37,10 @@ def campaign(
     values.update(fields)
     image = values.pop("image", None)
     made = services.campaign_create(
-        creator=owner, fields=services.CampaignFields(**values), image=image
+        actor=owner, fields=services.CampaignFields(**values), image=image
     )
     if publish:
-        made = services.campaign_publish(campaign=made, by=owner)
+        made = services.campaign_publish(campaign=made, actor=owner)
     return made
 
 
@@ -67,7 +67,7 @@ def support(campaign, user, *, contact_ok=False, name_visibility=NameVisibility.
     """Support as a member who read the current wordings."""
     return services.support_add(
         campaign=campaign,
-        user=user,
+        actor=user,
         contact_ok=contact_ok,
         name_visibility=name_visibility,
         **seen(),

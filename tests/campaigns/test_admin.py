@@ -96,7 +96,7 @@ def test_admin_report_list_with_reported_campaigns_holds_its_query_count(
     reporter = make_member("reporter", date_joined=joined)
     for i in range(n):
         campaign = factories.campaign(owner, title=f"Campaign {i}")
-        moderation.report_create(reporter=reporter, target=campaign, reason="spam")
+        moderation.report_create(actor=reporter, target=campaign, reason="spam")
     client.force_login(moderator)
     url = reverse("admin:forum_report_changelist")
     client.get(url)  # warms the content-type cache, as a running server has it warm
@@ -172,8 +172,8 @@ def test_a_report_on_a_draft_campaign_is_acted_on_without_showing_it(
     # A co-organiser can see the draft and report it; moderators still never read it. The queue
     # as rendered: tick, choose "remove", the reason page, a reason, submit.
     co = make_member("cora")
-    services.organiser_add(campaign=secret_draft, by=owner, user=co)
-    report = moderation.report_create(reporter=co, target=secret_draft, reason="other", detail="x")
+    services.organiser_add(campaign=secret_draft, actor=owner, member=co)
+    report = moderation.report_create(actor=co, target=secret_draft, reason="other", detail="x")
     page = app.get(reverse("admin:forum_report_changelist"), user=moderator)
     label = f"campaign #{secret_draft.pk} by @olu: [a draft: only its author can read it]"
     assert label in page.text

@@ -145,7 +145,7 @@ def test_choosing_to_be_named_puts_a_supporter_in_the_breakdown(client, campaign
     assert "Branch X" not in breakdown(client, campaign)["Party branch"]
     for user in users:
         services.support_change(
-            campaign=campaign, user=user, contact_ok=False, name_visibility="members"
+            campaign=campaign, actor=user, contact_ok=False, name_visibility="members"
         )
     assert breakdown(client, campaign)["Party branch"]["Branch X"] == "3"
 
@@ -170,7 +170,7 @@ def test_export_has_no_affiliations_and_only_those_who_agreed_to_contact(app, ca
 
 def test_co_organisers_see_the_same_rule(client, campaign, owner):
     co = make_member("cora")
-    services.organiser_add(campaign=campaign, by=owner, user=co)
+    services.organiser_add(campaign=campaign, actor=owner, member=co)
     for i in range(3):
         factories.support(campaign, make_member(f"q{i}"))
         Affiliation.objects.create(

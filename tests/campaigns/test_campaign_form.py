@@ -277,7 +277,7 @@ def test_keeping_an_image_still_needs_its_description(client, owner):
 def test_closed_campaign_edit_says_why(client, campaign, owner):
     from campaigns import services
 
-    services.campaign_close(campaign=campaign, by=owner, outcome="won", story="Won.")
+    services.campaign_close(campaign=campaign, actor=owner, outcome="won", story="Won.")
     client.force_login(owner)
     response = client.get(edit_url(campaign), follow=True)
     assert "A closed campaign can&#x27;t be edited" in response.content.decode()

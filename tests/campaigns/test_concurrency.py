@@ -62,7 +62,7 @@ def test_withdrawals_and_supports_racing_keep_the_counter_exact():
         user = (old + new)[index % 12]
         try:
             if user in old:
-                services.support_withdraw(campaign=campaign, user=user)
+                services.support_withdraw(campaign=campaign, actor=user)
             else:
                 factories.support(campaign, user)
         except ActionRefused:
@@ -89,11 +89,11 @@ def test_removing_a_campaign_while_members_comment_and_support_never_deadlocks()
     def act(index: int) -> None:
         try:
             if index == 0:
-                content_remove(moderator=moderator, target=campaign, reason="Personal data")
+                content_remove(actor=moderator, target=campaign, reason="Personal data")
             elif index % 2:
                 # The owner among them: the removal's log entry references the owner's row.
                 author = members[index // 2]
-                comment_create(post=campaign.discussion, author=author, body=f"Yes {index}")
+                comment_create(post=campaign.discussion, actor=author, body=f"Yes {index}")
             else:
                 factories.support(campaign, members[index // 2 + 6])
         except ActionRefused:

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_demo_builds_every_state_once_and_is_idempotent(django_capture_on_commit_callbacks):
     members = build_members()
     forum_thread = post_create(
-        author=members["olu"],
+        actor=members["olu"],
         section=Section.objects.get(slug="party-finances"),
         title="Take back control of party finances",
         body="The forum demo's thread.",

@@ -81,7 +81,7 @@ def assert_every_hostile_cell_is_prefixed(rows: list[list[str]], expected: list[
 
 
 def test_every_column_is_neutralised_in_the_export(campaign, owner, hostile_supporters):
-    supports, _ = factories.services.supporters_export(campaign=campaign, by=owner)
+    supports, _ = factories.services.supporters_export(campaign=campaign, actor=owner)
     assert_every_hostile_cell_is_prefixed(data_rows(supporters_csv(supports)), hostile_supporters)
 
 
@@ -117,7 +117,7 @@ def test_the_date_column_is_neutralised_too():
 
 
 def test_ordinary_cells_are_left_alone(campaign, owner, supporter):
-    supports, _ = factories.services.supporters_export(campaign=campaign, by=owner)
+    supports, _ = factories.services.supporters_export(campaign=campaign, actor=owner)
     [row] = data_rows(supporters_csv(supports))
     today = timezone.localdate().isoformat()
     assert row == ["Sam Supporter", "sam@example.org", today, "Show my name to everyone"]

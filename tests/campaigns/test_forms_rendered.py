@@ -100,7 +100,7 @@ def test_co_organiser_steps_down_as_rendered(app, campaign, co_organiser):
 
 
 def test_reopen_page_comes_back_with_the_error_and_then_reopens(app, campaign, owner, moderator):
-    services.campaign_close(campaign=campaign, by=owner, outcome="lost", story="Lost.")
+    services.campaign_close(campaign=campaign, actor=owner, outcome="lost", story="Lost.")
     detail = app.get(campaign.get_absolute_url(), user=moderator)
     (on_page,) = [form for form in detail.forms.values() if form.action.endswith("/reopen/")]
     page = on_page.submit()  # no reason

@@ -37,7 +37,9 @@ def impostor(campaign):
 
 
 def post_update(campaign, author, title="We met the committee"):
-    return services.update_create(campaign=campaign, author=author, title=title, body="Progress.")
+    return services.campaign_announce(
+        campaign=campaign, actor=author, title=title, body="Progress."
+    )
 
 
 def test_organisers_wear_the_organiser_hat_on_the_campaign_page(
@@ -65,7 +67,7 @@ def test_the_updates_page_shows_the_organiser_hat_while_they_organise(
     url = reverse("campaigns:updates", args=[campaign.slug])
     assert hat_names(app.get(url).html.select_one(".campaign-update .meta")) == ["organiser"]
     stepped_down = Organiser.objects.get(campaign=campaign, user=co_organiser)
-    services.organiser_remove(campaign=campaign, by=co_organiser, organiser=stepped_down)
+    services.organiser_remove(campaign=campaign, actor=co_organiser, organiser=stepped_down)
     # Their update stays, signed with their name, but they no longer organise the campaign.
     assert hat_names(app.get(url).html.select_one(".campaign-update .meta")) == []
 
@@ -97,7 +99,7 @@ def test_campaign_page_costs_one_query_for_hats_however_many_people(
 ):
     group = Group.objects.get(name=MODERATORS_GROUP)
     for i in range(3):
-        services.organiser_add(campaign=campaign, by=owner, user=make_member(f"org{i}"))
+        services.organiser_add(campaign=campaign, actor=owner, member=make_member(f"org{i}"))
     for i in range(20):
         user = make_member(f"pub{i}")
         if i % 2:
@@ -120,9 +122,9 @@ def test_organisers_wear_the_hat_in_their_campaigns_discussion_only(
     app, campaign, owner, co_organiser, member
 ):
     discussion = campaign.discussion
-    by_owner = comment_create(post=discussion, author=owner, body="Thanks for the support!")
-    by_co = comment_create(post=discussion, author=co_organiser, body="Meeting on Tuesday.")
-    by_member = comment_create(post=discussion, author=member, body="Count me in.")
+    by_owner = comment_create(post=discussion, actor=owner, body="Thanks for the support!")
+    by_co = comment_create(post=discussion, actor=co_organiser, body="Meeting on Tuesday.")
+    by_member = comment_create(post=discussion, actor=member, body="Count me in.")
     page = app.get(discussion.get_absolute_url()).html
     assert hat_names(page.select_one("article.post header")) == ["organiser"]
     assert hat_names(page.select_one(f"#c{by_owner.pk} .comment-head")) == ["organiser"]
@@ -133,14 +135,14 @@ def test_organisers_wear_the_hat_in_their_campaigns_discussion_only(
 
     # Elsewhere in the forum the organiser is a member like any other.
     elsewhere = forum_factories.post(member, title="Branch social")
-    there = comment_create(post=elsewhere, author=owner, body="See you there.")
+    there = comment_create(post=elsewhere, actor=owner, body="See you there.")
     page = app.get(elsewhere.get_absolute_url()).html
     assert hat_names(page.select_one(f"#c{there.pk} .comment-head")) == []
 
 
 def test_another_campaigns_organiser_wears_no_hat_in_this_discussion(app, campaign, owner, member):
     factories.campaign(member, title="Another campaign")
-    reply = comment_create(post=campaign.discussion, author=member, body="Good luck.")
+    reply = comment_create(post=campaign.discussion, actor=member, body="Good luck.")
     page = app.get(campaign.discussion.get_absolute_url()).html
     assert hat_names(page.select_one(f"#c{reply.pk} .comment-head")) == []
 
@@ -152,8 +154,8 @@ def test_a_discussion_with_many_organisers_keeps_its_query_count(
     for i in range(n):
         user = make_member(f"writer{i}")
         if i % 3 == 0 and i:
-            services.organiser_add(campaign=campaign, by=owner, user=user)
-        comment_create(post=campaign.discussion, author=user, body=f"Comment {i}")
+            services.organiser_add(campaign=campaign, actor=owner, member=user)
+        comment_create(post=campaign.discussion, actor=user, body=f"Comment {i}")
     # post (+author, section, the author's hats), root count, page tree ids,
     # comments (+authors, their hats)
     with django_assert_num_queries(4):

@@ -47,9 +47,9 @@ def test_section_filter_as_rendered(app, campaigns):
 
 def test_section_filter_keeps_the_tab_and_order(app, owner, campaigns):
     lost = factories.campaign(owner, title="Save the old office", section_slug="unions")
-    services.campaign_close(campaign=lost, by=owner, outcome="lost", story="We tried.")
+    services.campaign_close(campaign=lost, actor=owner, outcome="lost", story="We tried.")
     won = factories.campaign(owner, title="Win the vote", section_slug="party-finances")
-    services.campaign_close(campaign=won, by=owner, outcome="won", story="We won.")
+    services.campaign_close(campaign=won, actor=owner, outcome="won", story="We won.")
 
     page = app.get(reverse("campaigns:list") + "?show=lost")
     form = page.forms["section-filter-form"]

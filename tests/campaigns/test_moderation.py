@@ -121,8 +121,8 @@ def pictured(owner):
         image=clean_image(factories.upload()),
         image_alt="A red banner",
     )
-    services.update_create(
-        campaign=campaign, author=owner, title="We met the General Secretary", body="Progress."
+    services.campaign_announce(
+        campaign=campaign, actor=owner, title="We met the General Secretary", body="Progress."
     )
     return campaign
 
@@ -136,7 +136,7 @@ def assert_says_nothing(html: str, campaign) -> None:
 def test_removed_campaign_shows_others_only_a_placeholder(client, pictured, moderator, viewer):
     supporter = make_member("sam")
     factories.support(pictured, supporter)
-    content_remove(moderator=moderator, target=pictured, reason=REASON)
+    content_remove(actor=moderator, target=pictured, reason=REASON)
     if viewer != "anonymous":
         client.force_login(supporter if viewer == "supporter" else make_member("reader"))
     response = client.get(pictured.get_absolute_url())
@@ -159,7 +159,7 @@ def test_removed_campaign_shows_others_only_a_placeholder(client, pictured, mode
 def test_hidden_campaign_shows_others_only_a_placeholder(client, pictured, member, settings):
     settings.FORUM_REPORTS_TO_HIDE = 1
     report_create(
-        reporter=make_member("r1", date_joined=timezone.now() - timedelta(days=30)),
+        actor=make_member("r1", date_joined=timezone.now() - timedelta(days=30)),
         target=pictured,
         reason="abuse",
     )
@@ -175,7 +175,7 @@ def test_hidden_campaign_shows_others_only_a_placeholder(client, pictured, membe
 def test_organisers_and_moderators_still_read_a_removed_campaign(
     client, pictured, moderator, reader, request
 ):
-    content_remove(moderator=moderator, target=pictured, reason=REASON)
+    content_remove(actor=moderator, target=pictured, reason=REASON)
     client.force_login(request.getfixturevalue(reader))
     html = client.get(pictured.get_absolute_url()).content.decode()
     assert '<h1 id="campaign-title">Open the books at head office</h1>' in html
@@ -189,8 +189,8 @@ def test_organisers_and_moderators_still_read_a_removed_campaign(
 def test_public_moderation_log_names_a_removed_campaign_without_its_title(
     client, campaign, moderator
 ):
-    content_remove(moderator=moderator, target=campaign, reason=REASON)
-    content_restore(moderator=moderator, target=campaign, reason="Reviewed: fine after all")
+    content_remove(actor=moderator, target=campaign, reason=REASON)
+    content_restore(actor=moderator, target=campaign, reason="Reviewed: fine after all")
     html = client.get(reverse("forum:moderation-log")).content.decode()
     assert f"campaign #{campaign.pk} by @olu" in html
     assert REASON in html
@@ -204,7 +204,7 @@ def test_removing_a_campaign_removes_its_discussion_and_restoring_brings_it_back
     client, campaign, moderator
 ):
     discussion = campaign.discussion
-    content_remove(moderator=moderator, target=campaign, reason=REASON)
+    content_remove(actor=moderator, target=campaign, reason=REASON)
     discussion.refresh_from_db()
     assert (discussion.state, discussion.removed_reason) == ("removed", REASON)
     html = client.get(discussion.get_absolute_url(), follow=True).content.decode()
@@ -213,7 +213,7 @@ def test_removing_a_campaign_removes_its_discussion_and_restoring_brings_it_back
     removals = ModerationAction.objects.filter(action="remove")
     assert {entry.target for entry in removals} == {campaign, discussion}
 
-    content_restore(moderator=moderator, target=campaign, reason="Reviewed: fine after all")
+    content_restore(actor=moderator, target=campaign, reason="Reviewed: fine after all")
     discussion.refresh_from_db()
     campaign.refresh_from_db()
     assert (discussion.state, discussion.removed_reason) == ("visible", "")
@@ -225,7 +225,7 @@ def test_removing_a_campaign_removes_its_discussion_and_restoring_brings_it_back
 def test_reports_hiding_a_campaign_leave_its_discussion_alone(campaign, settings):
     settings.FORUM_REPORTS_TO_HIDE = 1
     established = make_member("r1", date_joined=timezone.now() - timedelta(days=30))
-    report_create(reporter=established, target=campaign, reason="spam")
+    report_create(actor=established, target=campaign, reason="spam")
     campaign.refresh_from_db()
     campaign.discussion.refresh_from_db()
     assert (campaign.state, campaign.discussion.state) == ("hidden", "visible")
@@ -234,8 +234,8 @@ def test_reports_hiding_a_campaign_leave_its_discussion_alone(campaign, settings
 def test_removing_a_hidden_campaign_removes_its_discussion(campaign, moderator, settings):
     settings.FORUM_REPORTS_TO_HIDE = 1
     established = make_member("r1", date_joined=timezone.now() - timedelta(days=30))
-    report_create(reporter=established, target=campaign, reason="spam")
-    content_remove(moderator=moderator, target=campaign, reason=REASON)
+    report_create(actor=established, target=campaign, reason="spam")
+    content_remove(actor=moderator, target=campaign, reason=REASON)
     campaign.discussion.refresh_from_db()
     assert campaign.discussion.state == "removed"
 
@@ -244,9 +244,9 @@ def test_a_discussion_removed_for_its_own_sake_stays_removed_when_the_campaign_c
     campaign, moderator
 ):
     discussion = campaign.discussion
-    content_remove(moderator=moderator, target=discussion, reason="Abusive edit of the post")
-    content_remove(moderator=moderator, target=campaign, reason=REASON)
-    content_restore(moderator=moderator, target=campaign, reason="Reviewed: fine after all")
+    content_remove(actor=moderator, target=discussion, reason="Abusive edit of the post")
+    content_remove(actor=moderator, target=campaign, reason=REASON)
+    content_restore(actor=moderator, target=campaign, reason="Reviewed: fine after all")
     discussion.refresh_from_db()
     assert (discussion.state, discussion.removed_reason) == ("removed", "Abusive edit of the post")
 
@@ -254,9 +254,9 @@ def test_a_discussion_removed_for_its_own_sake_stays_removed_when_the_campaign_c
 def test_a_removed_draft_cannot_be_published(draft, owner, moderator):
     # Moderators can remove a draft from the admin; publishing it would open a discussion
     # repeating it.
-    content_remove(moderator=moderator, target=draft, reason=REASON)
+    content_remove(actor=moderator, target=draft, reason=REASON)
     with pytest.raises(ActionRefused, match="can't be published"):
-        services.campaign_publish(campaign=draft, by=owner)
+        services.campaign_publish(campaign=draft, actor=owner)
     draft.refresh_from_db()
     assert draft.is_draft and draft.discussion is None
     assert not Post.objects.exists()

@@ -127,7 +127,7 @@ def test_update_preview_does_not_send(client, campaign, owner, supporter):
 
 def test_fourth_update_in_a_week_is_refused_keeping_the_text(client, campaign, owner):
     for i in range(3):
-        services.update_create(campaign=campaign, author=owner, title=f"U{i}", body="x")
+        services.campaign_announce(campaign=campaign, actor=owner, title=f"U{i}", body="x")
     client.force_login(owner)
     response = client.post(
         url("update-create", campaign),
@@ -178,7 +178,7 @@ def test_closing_without_a_story_keeps_the_choice(client, campaign, owner):
 
 
 def test_closing_a_closed_campaign_says_so(client, campaign, owner):
-    services.campaign_close(campaign=campaign, by=owner, outcome="won", story="Yes.")
+    services.campaign_close(campaign=campaign, actor=owner, outcome="won", story="Yes.")
     client.force_login(owner)
     response = client.post(url("close", campaign), {"outcome": "lost", "story": "Hmm."})
     assert "Only an open campaign can be closed." in response.content.decode()
@@ -187,7 +187,7 @@ def test_closing_a_closed_campaign_says_so(client, campaign, owner):
 
 
 def test_archive_then_moderator_reopens(client, campaign, owner, moderator):
-    services.campaign_close(campaign=campaign, by=owner, outcome="won", story="Yes.")
+    services.campaign_close(campaign=campaign, actor=owner, outcome="won", story="Yes.")
     client.force_login(owner)
     assert client.post(url("archive", campaign)).status_code == 302
     campaign.refresh_from_db()
@@ -264,7 +264,7 @@ def test_owner_removes_a_co_organiser(
 
 def test_co_organiser_steps_down_but_cannot_remove_others(client, campaign, owner, co_organiser):
     other = make_member("dee")
-    services.organiser_add(campaign=campaign, by=owner, user=other)
+    services.organiser_add(campaign=campaign, actor=owner, member=other)
     client.force_login(co_organiser)
     dee = campaign.organisers.get(user=other)
     assert client.post(url("organiser-remove", campaign, dee.pk)).status_code == 403
@@ -287,7 +287,7 @@ def test_owner_cannot_remove_themselves(client, campaign, owner):
 def test_removing_an_organiser_of_another_campaign_is_404(client, campaign, owner, member):
     other = Campaign.objects.get(pk=campaign.pk)
     elsewhere = services.campaign_create(
-        creator=member,
+        actor=member,
         fields=services.CampaignFields(
             title="Elsewhere",
             summary="s",

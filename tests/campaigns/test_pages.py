@@ -59,10 +59,10 @@ def test_won_and_lost_tabs_and_what_is_never_listed(client, owner):
     won = factories.campaign(owner, title="Won one")
     lost = factories.campaign(owner, title="Lost one")
     archived = factories.campaign(owner, title="Archived one")
-    services.campaign_close(campaign=won, by=owner, outcome="won", story="Yes!")
-    services.campaign_close(campaign=lost, by=owner, outcome="lost", story="No.")
-    services.campaign_close(campaign=archived, by=owner, outcome="won", story="Yes.")
-    services.campaign_archive(campaign=archived, by=owner)
+    services.campaign_close(campaign=won, actor=owner, outcome="won", story="Yes!")
+    services.campaign_close(campaign=lost, actor=owner, outcome="lost", story="No.")
+    services.campaign_close(campaign=archived, actor=owner, outcome="won", story="Yes.")
+    services.campaign_archive(campaign=archived, actor=owner)
     assert titles(client.get(LIST).content.decode()) == ["Still open"]
     assert titles(client.get(LIST + "?show=won").content.decode()) == ["Won one"]
     assert titles(client.get(LIST + "?show=lost").content.decode()) == ["Lost one"]
@@ -109,7 +109,7 @@ def test_won_and_lost_tabs_query_count_does_not_grow(
 ):
     for i in range(count):
         campaign = factories.campaign(owner, title=f"{outcome} {i}")
-        services.campaign_close(campaign=campaign, by=owner, outcome=outcome, story="Done.")
+        services.campaign_close(campaign=campaign, actor=owner, outcome=outcome, story="Done.")
     # the sections (filter), count, the page of campaigns (+sections joined): 3 at any size
     with django_assert_num_queries(3):
         html = client.get(f"{LIST}?show={outcome}").content.decode()
@@ -136,7 +136,7 @@ def test_draft_is_404_for_everyone_but_its_organisers(client, draft, owner, memb
         client.force_login(user)
         assert client.get(url).status_code == 404
     cora = make_member("cora")
-    services.organiser_add(campaign=draft, by=owner, user=cora)
+    services.organiser_add(campaign=draft, actor=owner, member=cora)
     for user in (owner, cora):
         client.force_login(user)
         html = client.get(url).content.decode()
@@ -209,7 +209,9 @@ def test_share_links_are_plain_links_without_third_party_scripts(client, campaig
 
 
 def test_closed_campaign_shows_its_story_and_takes_no_support(client, campaign, owner, member):
-    services.campaign_close(campaign=campaign, by=owner, outcome="won", story="The NEC **agreed**.")
+    services.campaign_close(
+        campaign=campaign, actor=owner, outcome="won", story="The NEC **agreed**."
+    )
     client.force_login(member)
     html = client.get(campaign.get_absolute_url()).content.decode()
     assert '<h2 id="outcome-heading">Won</h2>' in html
@@ -220,9 +222,9 @@ def test_closed_campaign_shows_its_story_and_takes_no_support(client, campaign, 
 
 
 def test_change_notes_are_shown_with_what_it_said_before(client, campaign, owner, supporter):
-    services.campaign_edit(
+    services.campaign_update(
         campaign=campaign,
-        editor=owner,
+        actor=owner,
         change_note="The NEC passed it to the Treasurer.",
         fields=services.CampaignFields(
             title=campaign.title,
@@ -244,7 +246,7 @@ def test_change_notes_are_shown_with_what_it_said_before(client, campaign, owner
 
 def test_discussion_link_shows_the_comment_count(client, campaign, member):
     for i in range(3):
-        comment_create(post=campaign.discussion, author=member, body=f"Agreed {i}")
+        comment_create(post=campaign.discussion, actor=member, body=f"Agreed {i}")
     html = client.get(campaign.get_absolute_url()).content.decode()
     assert (
         f'<a href="{campaign.discussion.get_absolute_url()}">3 comments in the forum →</a>' in html
@@ -260,7 +262,7 @@ def test_campaign_page_query_count_is_constant(client, campaign, owner, django_a
             campaign=campaign, author=owner, title=f"Update {i}", body="x", body_html="<p>x</p>"
         )
     for i in range(3):
-        services.organiser_add(campaign=campaign, by=owner, user=make_member(f"org{i}"))
+        services.organiser_add(campaign=campaign, actor=owner, member=make_member(f"org{i}"))
     url = campaign.get_absolute_url()
     # campaign (+section, discussion), organisers (+users), named supporters (+users),
     # updates (+authors), change notes, which of the people shown are moderators (hats)
@@ -283,7 +285,7 @@ def test_moderator_sees_reopen_only_on_closed_campaigns(
     with django_assert_num_queries(10):
         html = client.get(campaign.get_absolute_url()).content.decode()
     assert "Reopen" not in html
-    services.campaign_close(campaign=campaign, by=owner, outcome="lost", story="No.")
+    services.campaign_close(campaign=campaign, actor=owner, outcome="lost", story="No.")
     with django_assert_num_queries(10):
         html = client.get(campaign.get_absolute_url()).content.decode()
     assert "Reopen this campaign</button>" in html
@@ -301,8 +303,8 @@ def test_updates_page_paginates(client, campaign, owner):
 
 
 def test_archived_campaign_keeps_its_page(client, campaign, owner):
-    services.campaign_close(campaign=campaign, by=owner, outcome="won", story="Yes.")
-    services.campaign_archive(campaign=campaign, by=owner)
+    services.campaign_close(campaign=campaign, actor=owner, outcome="won", story="Yes.")
+    services.campaign_archive(campaign=campaign, actor=owner)
     html = client.get(campaign.get_absolute_url()).content.decode()
     assert "This campaign is archived" in html
 

@@ -35,11 +35,11 @@ def build(state: str) -> tuple:
         "moderator": make_member("maya", is_staff=True),
     }
     users["moderator"].groups.add(Group.objects.get(name=MODERATORS_GROUP))
-    services.organiser_add(campaign=campaign, by=owner, user=users["co_organiser"])
+    services.organiser_add(campaign=campaign, actor=owner, member=users["co_organiser"])
     if state != "draft":
         factories.support(campaign, users["supporter"], contact_ok=True)
     if state == "closed":
-        services.campaign_close(campaign=campaign, by=owner, outcome="won", story="We won.")
+        services.campaign_close(campaign=campaign, actor=owner, outcome="won", story="We won.")
     return campaign, users
 
 

@@ -17,7 +17,7 @@ REASON = "Closed by mistake: the NEC vote is next month"
 
 @pytest.fixture
 def closed(campaign, owner):
-    services.campaign_close(campaign=campaign, by=owner, outcome="lost", story="They said no.")
+    services.campaign_close(campaign=campaign, actor=owner, outcome="lost", story="They said no.")
     return campaign
 
 
@@ -65,7 +65,7 @@ def test_reopen_without_a_reason_is_refused(client, closed, moderator):
     assert closed.is_closed
     assert not ModerationAction.objects.exists()
     with pytest.raises(ActionRefused, match="Give a reason"):
-        services.campaign_reopen(campaign=closed, by=moderator, reason=" \n ")
+        services.campaign_reopen(campaign=closed, actor=moderator, reason=" \n ")
     assert Campaign.objects.get(pk=closed.pk).is_closed
 
 
@@ -87,7 +87,7 @@ def test_non_moderators_cannot_reopen(client, closed, who, request):
     client.force_login(user)
     assert client.post(reopen_url(closed), {"reason": REASON}).status_code == 403
     with pytest.raises(ActionRefused, match="Only moderators"):
-        services.campaign_reopen(campaign=closed, by=user, reason=REASON)
+        services.campaign_reopen(campaign=closed, actor=user, reason=REASON)
     closed.refresh_from_db()
     assert closed.is_closed
     assert not ModerationAction.objects.exists()

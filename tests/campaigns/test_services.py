@@ -43,8 +43,8 @@ def edit(campaign, editor, **changes):
         for name in ("image", "remove_image", "change_note")
         if name in values
     }
-    return services.campaign_edit(
-        campaign=campaign, editor=editor, fields=CampaignFields(**values), **extra
+    return services.campaign_update(
+        campaign=campaign, actor=editor, fields=CampaignFields(**values), **extra
     )
 
 
@@ -85,7 +85,7 @@ def test_suspended_member_cannot_create(member):
 
 
 def test_publish_opens_a_discussion_post_in_the_section(owner, draft):
-    campaign = services.campaign_publish(campaign=draft, by=owner)
+    campaign = services.campaign_publish(campaign=draft, actor=owner)
     assert campaign.status == "published"
     assert campaign.published_at is not None
     post = Post.objects.get(pk=campaign.discussion_id)
@@ -100,17 +100,17 @@ def test_publish_opens_a_discussion_post_in_the_section(owner, draft):
 
 def test_only_organisers_publish_and_only_once(owner, draft, member):
     with pytest.raises(ActionRefused, match="organisers"):
-        services.campaign_publish(campaign=draft, by=member)
-    services.campaign_publish(campaign=draft, by=owner)
+        services.campaign_publish(campaign=draft, actor=member)
+    services.campaign_publish(campaign=draft, actor=owner)
     with pytest.raises(ActionRefused, match="already published"):
-        services.campaign_publish(campaign=draft, by=owner)
+        services.campaign_publish(campaign=draft, actor=owner)
     assert Post.objects.count() == 1
 
 
 def test_draft_with_a_passed_deadline_cannot_be_published(owner, draft):
     Campaign.objects.filter(pk=draft.pk).update(deadline=timezone.localdate() - timedelta(days=1))
     with pytest.raises(ActionRefused, match="deadline has passed"):
-        services.campaign_publish(campaign=draft, by=owner)
+        services.campaign_publish(campaign=draft, actor=owner)
 
 
 # Editing -----------------------------------------------------------------------------------------
@@ -136,9 +136,9 @@ def test_suspended_organiser_cannot_edit_publish_or_post_updates(campaign, draft
     with pytest.raises(ActionRefused, match="suspended"):
         edit(campaign, owner, title="While suspended")
     with pytest.raises(ActionRefused, match="suspended"):
-        services.campaign_publish(campaign=draft, by=owner)
+        services.campaign_publish(campaign=draft, actor=owner)
     with pytest.raises(ActionRefused, match="suspended"):
-        services.update_create(campaign=campaign, author=owner, title="Hi", body="x")
+        services.campaign_announce(campaign=campaign, actor=owner, title="Hi", body="x")
 
 
 def test_changing_the_ask_after_people_signed_needs_a_note(campaign, owner, supporter):
@@ -186,7 +186,7 @@ def test_noted_change_is_kept_with_what_supporters_agreed_to_and_they_are_told(
 
 
 def test_closed_campaign_cannot_be_edited(campaign, owner):
-    services.campaign_close(campaign=campaign, by=owner, outcome="won", story="We won.")
+    services.campaign_close(campaign=campaign, actor=owner, outcome="won", story="We won.")
     with pytest.raises(ActionRefused, match="closed campaign"):
         edit(campaign, owner, title="After the fact")
 
@@ -221,9 +221,9 @@ def test_replacing_the_image_deletes_the_old_file_after_commit(
 
 def test_close_needs_an_outcome_and_a_story(campaign, owner):
     with pytest.raises(ActionRefused, match="won, lost or withdrawn"):
-        services.campaign_close(campaign=campaign, by=owner, outcome="draw", story="Meh.")
+        services.campaign_close(campaign=campaign, actor=owner, outcome="draw", story="Meh.")
     with pytest.raises(ActionRefused, match="closing story"):
-        services.campaign_close(campaign=campaign, by=owner, outcome="won", story="  ")
+        services.campaign_close(campaign=campaign, actor=owner, outcome="won", story="  ")
     campaign.refresh_from_db()
     assert campaign.is_open
 
@@ -233,7 +233,7 @@ def test_close_tells_supporters_in_site_and_by_email(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.campaign_close(
-            campaign=campaign, by=co_organiser, outcome="won", story="The NEC *agreed*."
+            campaign=campaign, actor=co_organiser, outcome="won", story="The NEC *agreed*."
         )
     campaign.refresh_from_db()
     assert (campaign.status, campaign.outcome) == ("closed", "won")
@@ -244,39 +244,39 @@ def test_close_tells_supporters_in_site_and_by_email(
 
 def test_only_open_campaigns_close_and_only_closed_ones_archive(campaign, draft, owner):
     with pytest.raises(ActionRefused, match="Only an open campaign"):
-        services.campaign_close(campaign=draft, by=owner, outcome="won", story="x")
+        services.campaign_close(campaign=draft, actor=owner, outcome="won", story="x")
     with pytest.raises(ActionRefused, match="Only a closed campaign"):
-        services.campaign_archive(campaign=campaign, by=owner)
-    services.campaign_close(campaign=campaign, by=owner, outcome="lost", story="They said no.")
-    assert services.campaign_archive(campaign=campaign, by=owner).status == "archived"
+        services.campaign_archive(campaign=campaign, actor=owner)
+    services.campaign_close(campaign=campaign, actor=owner, outcome="lost", story="They said no.")
+    assert services.campaign_archive(campaign=campaign, actor=owner).status == "archived"
 
 
 def test_members_and_moderators_cannot_close(campaign, member, moderator):
     for user in (member, moderator):
         with pytest.raises(ActionRefused, match="organisers"):
-            services.campaign_close(campaign=campaign, by=user, outcome="won", story="x")
+            services.campaign_close(campaign=campaign, actor=user, outcome="won", story="x")
 
 
 def test_moderator_reopens_a_closed_or_archived_campaign(
     campaign, owner, moderator, django_capture_on_commit_callbacks
 ):
-    services.campaign_close(campaign=campaign, by=owner, outcome="withdrawn", story="Oops.")
+    services.campaign_close(campaign=campaign, actor=owner, outcome="withdrawn", story="Oops.")
     with django_capture_on_commit_callbacks(execute=True):
-        reopened = services.campaign_reopen(campaign=campaign, by=moderator, reason="Mistake")
+        reopened = services.campaign_reopen(campaign=campaign, actor=moderator, reason="Mistake")
     assert (reopened.status, reopened.outcome, reopened.closed_at) == ("published", "", None)
     assert Notification.objects.filter(user=owner, kind="moderation").exists()
-    services.campaign_close(campaign=campaign, by=owner, outcome="won", story="Won.")
-    services.campaign_archive(campaign=campaign, by=owner)
-    reopened = services.campaign_reopen(campaign=campaign, by=moderator, reason="Mistake")
+    services.campaign_close(campaign=campaign, actor=owner, outcome="won", story="Won.")
+    services.campaign_archive(campaign=campaign, actor=owner)
+    reopened = services.campaign_reopen(campaign=campaign, actor=moderator, reason="Mistake")
     assert reopened.status == "published"
 
 
 def test_organisers_cannot_reopen_and_open_campaigns_are_not_reopened(campaign, owner, moderator):
     with pytest.raises(ActionRefused, match="closed or archived"):
-        services.campaign_reopen(campaign=campaign, by=moderator, reason="Why not")
-    services.campaign_close(campaign=campaign, by=owner, outcome="lost", story="No.")
+        services.campaign_reopen(campaign=campaign, actor=moderator, reason="Why not")
+    services.campaign_close(campaign=campaign, actor=owner, outcome="lost", story="No.")
     with pytest.raises(ActionRefused, match="Only moderators"):
-        services.campaign_reopen(campaign=campaign, by=owner, reason="Please")
+        services.campaign_reopen(campaign=campaign, actor=owner, reason="Please")
 
 
 # Organisers --------------------------------------------------------------------------------------
@@ -286,40 +286,40 @@ def test_owner_adds_a_co_organiser_who_is_told(
     campaign, owner, member, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.organiser_add(campaign=campaign, by=owner, user=member)
+        services.organiser_add(campaign=campaign, actor=owner, member=member)
     assert campaign.organisers.get(user=member).role == "organiser"
     assert Notification.objects.filter(user=member, kind="campaign_organiser").exists()
     with pytest.raises(ActionRefused, match="already an organiser"):
-        services.organiser_add(campaign=campaign, by=owner, user=member)
+        services.organiser_add(campaign=campaign, actor=owner, member=member)
 
 
 def test_co_organisers_and_members_cannot_add_organisers(campaign, co_organiser, member):
     with pytest.raises(ActionRefused, match="owner"):
-        services.organiser_add(campaign=campaign, by=co_organiser, user=member)
+        services.organiser_add(campaign=campaign, actor=co_organiser, member=member)
     with pytest.raises(ActionRefused, match="owner"):
-        services.organiser_add(campaign=campaign, by=member, user=member)
+        services.organiser_add(campaign=campaign, actor=member, member=member)
 
 
 def test_suspended_member_cannot_become_organiser(campaign, owner, member):
     suspend(member)
     with pytest.raises(ActionRefused, match="suspended"):
-        services.organiser_add(campaign=campaign, by=owner, user=member)
+        services.organiser_add(campaign=campaign, actor=owner, member=member)
 
 
 def test_owner_removes_and_co_organiser_steps_down_but_owner_stays(
     campaign, owner, co_organiser, member
 ):
-    services.organiser_add(campaign=campaign, by=owner, user=member)
+    services.organiser_add(campaign=campaign, actor=owner, member=member)
     cora = campaign.organisers.get(user=co_organiser)
     alice = campaign.organisers.get(user=member)
     with pytest.raises(ActionRefused, match="owner"):
-        services.organiser_remove(campaign=campaign, by=co_organiser, organiser=alice)
-    services.organiser_remove(campaign=campaign, by=co_organiser, organiser=cora)
-    services.organiser_remove(campaign=campaign, by=owner, organiser=alice)
+        services.organiser_remove(campaign=campaign, actor=co_organiser, organiser=alice)
+    services.organiser_remove(campaign=campaign, actor=co_organiser, organiser=cora)
+    services.organiser_remove(campaign=campaign, actor=owner, organiser=alice)
     assert list(campaign.organisers.values_list("user", flat=True)) == [owner.pk]
     with pytest.raises(ActionRefused, match="owner can't be removed"):
         services.organiser_remove(
-            campaign=campaign, by=owner, organiser=campaign.organisers.get(user=owner)
+            campaign=campaign, actor=owner, organiser=campaign.organisers.get(user=owner)
         )
     assert Organiser.objects.filter(campaign=campaign, role="owner").count() == 1
 
@@ -358,9 +358,9 @@ def test_second_support_by_the_same_member_is_refused_and_not_counted(campaign, 
 def test_support_refused_unless_the_campaign_is_open(owner, member, state):
     campaign = factories.campaign(owner, publish=state != "draft")
     if state != "draft":
-        services.campaign_close(campaign=campaign, by=owner, outcome="won", story="Won.")
+        services.campaign_close(campaign=campaign, actor=owner, outcome="won", story="Won.")
     if state == "archived":
-        services.campaign_archive(campaign=campaign, by=owner)
+        services.campaign_archive(campaign=campaign, actor=owner)
     with pytest.raises(ActionRefused, match=r"isn.t published|no longer takes support"):
         factories.support(campaign, member)
     campaign.refresh_from_db()
@@ -381,7 +381,7 @@ def test_unknown_name_visibility_is_refused(campaign, member):
 
 def test_supporter_changes_contact_consent_and_name_visibility(campaign, supporter):
     support = services.support_change(
-        campaign=campaign, user=supporter, contact_ok=False, name_visibility="hidden"
+        campaign=campaign, actor=supporter, contact_ok=False, name_visibility="hidden"
     )
     assert (support.contact_ok, support.contact_consent_version, support.name_visibility) == (
         False,
@@ -391,7 +391,7 @@ def test_supporter_changes_contact_consent_and_name_visibility(campaign, support
     assert support.contact_consented_at is None
     support = services.support_change(
         campaign=campaign,
-        user=supporter,
+        actor=supporter,
         contact_ok=True,
         name_visibility="members",
         contact_consent_version=CONTACT_CONSENT.version,
@@ -404,18 +404,18 @@ def test_support_to_a_wording_the_member_did_not_see_is_refused(campaign, member
     stale = factories.seen() | {"support_consent_version": "support-2025-01"}
     with pytest.raises(ConsentChanged, match="wording changed"):
         services.support_add(
-            campaign=campaign, user=member, contact_ok=False, name_visibility="hidden", **stale
+            campaign=campaign, actor=member, contact_ok=False, name_visibility="hidden", **stale
         )
     stale = factories.seen() | {"contact_consent_version": "contact-2025-01"}
     with pytest.raises(ConsentChanged, match="wording changed"):
         services.support_add(
-            campaign=campaign, user=member, contact_ok=True, name_visibility="hidden", **stale
+            campaign=campaign, actor=member, contact_ok=True, name_visibility="hidden", **stale
         )
     campaign.refresh_from_db()
     assert campaign.support_count == Support.objects.count() == 0
     # A box left unticked consents to nothing, whatever version came with it.
     support = services.support_add(
-        campaign=campaign, user=member, contact_ok=False, name_visibility="hidden", **stale
+        campaign=campaign, actor=member, contact_ok=False, name_visibility="hidden", **stale
     )
     assert (support.support_consent_version, support.contact_consent_version) == (
         SUPPORT_CONSENT.version,
@@ -428,16 +428,16 @@ def test_new_contact_consent_needs_the_current_wording_a_kept_one_keeps_its_own(
 ):
     Support.objects.filter(user=supporter).update(contact_consent_version="contact-2025-01")
     kept = services.support_change(
-        campaign=campaign, user=supporter, contact_ok=True, name_visibility="public"
+        campaign=campaign, actor=supporter, contact_ok=True, name_visibility="public"
     )
     assert kept.contact_consent_version == "contact-2025-01"
     services.support_change(
-        campaign=campaign, user=supporter, contact_ok=False, name_visibility="public"
+        campaign=campaign, actor=supporter, contact_ok=False, name_visibility="public"
     )
     with pytest.raises(ConsentChanged):
         services.support_change(
             campaign=campaign,
-            user=supporter,
+            actor=supporter,
             contact_ok=True,
             name_visibility="public",
             contact_consent_version="contact-2025-01",
@@ -453,18 +453,18 @@ def test_every_current_wording_is_in_the_registry_of_wordings():
 
 
 def test_withdraw_deletes_the_support_and_moves_the_counter(campaign, supporter, member):
-    services.support_withdraw(campaign=campaign, user=supporter)
+    services.support_withdraw(campaign=campaign, actor=supporter)
     campaign.refresh_from_db()
     assert campaign.support_count == 0
     assert not Support.objects.filter(user=supporter).exists()
     with pytest.raises(ActionRefused, match="don't support"):
-        services.support_withdraw(campaign=campaign, user=member)
+        services.support_withdraw(campaign=campaign, actor=member)
 
 
 def test_withdrawing_works_after_close_and_while_suspended(campaign, owner, supporter):
-    services.campaign_close(campaign=campaign, by=owner, outcome="lost", story="No.")
+    services.campaign_close(campaign=campaign, actor=owner, outcome="lost", story="No.")
     suspend(supporter)
-    services.support_withdraw(campaign=campaign, user=supporter)
+    services.support_withdraw(campaign=campaign, actor=supporter)
     campaign.refresh_from_db()
     assert campaign.support_count == 0
 
@@ -479,9 +479,9 @@ def test_update_goes_to_each_supporter_in_site_and_in_a_separate_email(
     other = make_member("sue")
     factories.support(campaign, other)
     with django_capture_on_commit_callbacks(execute=True):
-        update = services.update_create(
+        update = services.campaign_announce(
             campaign=campaign,
-            author=owner,
+            actor=owner,
             title="We met the\r\nTreasurer",
             body="It went **well**.",
         )
@@ -502,14 +502,14 @@ def test_update_goes_to_each_supporter_in_site_and_in_a_separate_email(
 
 def test_at_most_three_updates_a_week(campaign, owner):
     for i in range(3):
-        services.update_create(campaign=campaign, author=owner, title=f"U{i}", body="x")
+        services.campaign_announce(campaign=campaign, actor=owner, title=f"U{i}", body="x")
     with pytest.raises(ActionRefused, match="at most 3 updates in 7 days"):
-        services.update_create(campaign=campaign, author=owner, title="U4", body="x")
+        services.campaign_announce(campaign=campaign, actor=owner, title="U4", body="x")
     # A week on, the oldest no longer counts.
     CampaignUpdate.objects.filter(title="U0").update(
         created_at=timezone.now() - timedelta(days=7, minutes=1)
     )
-    services.update_create(campaign=campaign, author=owner, title="U4", body="x")
+    services.campaign_announce(campaign=campaign, actor=owner, title="U4", body="x")
     assert campaign.updates.count() == 4
 
 
@@ -517,37 +517,39 @@ def test_the_same_update_twice_in_30_seconds_is_sent_once(
     campaign, owner, co_organiser, supporter, on_commit
 ):
     with on_commit():
-        first = services.update_create(campaign=campaign, author=owner, title="Hi", body="News.")
-        again = services.update_create(campaign=campaign, author=owner, title=" Hi ", body="News.")
+        first = services.campaign_announce(campaign=campaign, actor=owner, title="Hi", body="News.")
+        again = services.campaign_announce(
+            campaign=campaign, actor=owner, title=" Hi ", body="News."
+        )
     assert again.pk == first.pk
     assert CampaignUpdate.objects.count() == 1
     assert len(mail.outbox) == 1
     assert Notification.objects.filter(user=supporter, kind="campaign_update").count() == 1
     # The repeat didn't count against the limit: two more go out, then the fourth is refused.
-    services.update_create(campaign=campaign, author=owner, title="Two", body="x")
+    services.campaign_announce(campaign=campaign, actor=owner, title="Two", body="x")
     # Same words from another organiser are their own update.
-    services.update_create(campaign=campaign, author=co_organiser, title="Hi", body="News.")
+    services.campaign_announce(campaign=campaign, actor=co_organiser, title="Hi", body="News.")
     with pytest.raises(ActionRefused, match="at most 3 updates in 7 days"):
-        services.update_create(campaign=campaign, author=owner, title="Four", body="x")
+        services.campaign_announce(campaign=campaign, actor=owner, title="Four", body="x")
 
 
 def test_the_same_update_after_30_seconds_is_a_new_one(campaign, owner):
-    first = services.update_create(campaign=campaign, author=owner, title="Hi", body="News.")
+    first = services.campaign_announce(campaign=campaign, actor=owner, title="Hi", body="News.")
     CampaignUpdate.objects.filter(pk=first.pk).update(
         created_at=timezone.now() - timedelta(seconds=31)
     )
-    second = services.update_create(campaign=campaign, author=owner, title="Hi", body="News.")
+    second = services.campaign_announce(campaign=campaign, actor=owner, title="Hi", body="News.")
     assert second.pk != first.pk
     assert campaign.updates.count() == 2
 
 
 def test_updates_only_from_organisers_on_open_or_closed_campaigns(campaign, draft, owner, member):
     with pytest.raises(ActionRefused, match="organisers"):
-        services.update_create(campaign=campaign, author=member, title="Spam", body="x")
+        services.campaign_announce(campaign=campaign, actor=member, title="Spam", body="x")
     with pytest.raises(ActionRefused, match="open or closed"):
-        services.update_create(campaign=draft, author=owner, title="Early", body="x")
-    services.campaign_close(campaign=campaign, by=owner, outcome="won", story="Won.")
-    services.update_create(campaign=campaign, author=owner, title="After the win", body="x")
+        services.campaign_announce(campaign=draft, actor=owner, title="Early", body="x")
+    services.campaign_close(campaign=campaign, actor=owner, outcome="won", story="Won.")
+    services.campaign_announce(campaign=campaign, actor=owner, title="After the win", body="x")
 
 
 def test_a_mail_server_failure_never_breaks_the_update(
@@ -555,7 +557,7 @@ def test_a_mail_server_failure_never_breaks_the_update(
 ):
     settings.EMAIL_BACKEND = "tests.campaigns.failing_mail.Backend"
     with django_capture_on_commit_callbacks(execute=True):
-        services.update_create(campaign=campaign, author=owner, title="Hi", body="x")
+        services.campaign_announce(campaign=campaign, actor=owner, title="Hi", body="x")
     assert CampaignUpdate.objects.count() == 1
     assert Notification.objects.filter(user=supporter).count() == 1
     assert "Sending 1 campaign emails failed" in caplog.text
@@ -566,7 +568,7 @@ def test_a_mail_server_failure_never_breaks_the_update(
 
 def test_export_has_only_contactable_supporters_and_is_recorded(campaign, co_organiser, supporter):
     factories.support(campaign, make_member("quiet"), contact_ok=False)
-    supports, record = services.supporters_export(campaign=campaign, by=co_organiser)
+    supports, record = services.supporters_export(campaign=campaign, actor=co_organiser)
     assert [s.user for s in supports] == [supporter]
     assert (record.by, record.row_count, record.campaign) == (co_organiser, 1, campaign)
 
@@ -574,7 +576,7 @@ def test_export_has_only_contactable_supporters_and_is_recorded(campaign, co_org
 def test_export_refused_to_non_organisers_and_not_recorded(campaign, supporter, moderator):
     for user in (supporter, moderator):
         with pytest.raises(ActionRefused, match="organisers"):
-            services.supporters_export(campaign=campaign, by=user)
+            services.supporters_export(campaign=campaign, actor=user)
     assert not SupporterExport.objects.exists()
 
 

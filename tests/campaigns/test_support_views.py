@@ -87,7 +87,7 @@ def test_double_submit_counts_once(member_client, member, campaign):
 
 
 def test_supporting_a_closed_campaign_says_so(member_client, campaign, owner):
-    services.campaign_close(campaign=campaign, by=owner, outcome="lost", story="No.")
+    services.campaign_close(campaign=campaign, actor=owner, outcome="lost", story="No.")
     response = member_client.post(
         support_url(campaign), consenting({"support": "on", "name_visibility": "public"})
     )
@@ -188,7 +188,7 @@ def test_anonymous_is_sent_to_log_in_to_withdraw(client, campaign):
 
 
 def test_withdrawing_after_close_still_works(client, campaign, owner, supporter):
-    services.campaign_close(campaign=campaign, by=owner, outcome="won", story="Yes.")
+    services.campaign_close(campaign=campaign, actor=owner, outcome="won", story="Yes.")
     client.force_login(supporter)
     client.post(withdraw_url(campaign))
     assert not Support.objects.exists()

@@ -19,7 +19,7 @@ def post(
     section_slug="party-finances",
 ) -> Post:
     return services.post_create(
-        author=author, section=section(section_slug), title=title, body=body, publish=publish
+        actor=author, section=section(section_slug), title=title, body=body, publish=publish
     )
 
 
@@ -29,4 +29,4 @@ _serial = itertools.count()
 def comment(post, author, body=None, parent=None):
     # Distinct bodies by default: identical replies moments apart count as one double submit.
     body = body if body is not None else f"I agree ({next(_serial)})."
-    return services.comment_create(post=post, author=author, body=body, parent=parent)
+    return services.comment_create(post=post, actor=author, body=body, parent=parent)

@@ -257,7 +257,7 @@ def test_removing_comments_keeps_the_tree(
 
 def test_a_refused_item_is_reported_and_the_others_are_done(moderator_client, moderator, member):
     removed, visible = _posts(member, 2)
-    moderation.content_remove(moderator=moderator, target=removed, reason="Spam")
+    moderation.content_remove(actor=moderator, target=removed, reason="Spam")
     response = _act(
         moderator_client, "forum_post", "remove_with_reason", [removed, visible], reason="Spam"
     )
@@ -272,7 +272,7 @@ def test_a_refused_item_is_reported_and_the_others_are_done(moderator_client, mo
 def test_moderator_restores_removed_posts(moderator_client, moderator, member):
     posts = _posts(member, 2)
     for post in posts:
-        moderation.content_remove(moderator=moderator, target=post, reason="Spam")
+        moderation.content_remove(actor=moderator, target=post, reason="Spam")
     response = _act(moderator_client, "forum_post", "restore", posts, reason="Not spam after all")
     assert response.status_code == 302
     assert {(p.state, p.removed_reason) for p in Post.objects.all()} == {(ContentState.VISIBLE, "")}
@@ -286,7 +286,7 @@ def test_moderator_dismisses_reports_on_comments(
     moderator_client, moderator, thread, member, django_capture_on_commit_callbacks
 ):
     _, root = thread
-    report = moderation.report_create(reporter=member, target=root, reason=Report.Reason.ABUSE)
+    report = moderation.report_create(actor=member, target=root, reason=Report.Reason.ABUSE)
     with django_capture_on_commit_callbacks(execute=True):
         response = _act(moderator_client, "forum_comment", "dismiss_reports", [root], reason="Fair")
     assert response.status_code == 302
@@ -330,7 +330,7 @@ def test_moderator_locks_unlocks_promotes_and_unpromotes(
 
 def test_changelist_filters_reported_posts(moderator_client, member, other_member):
     reported, quiet = _posts(member, 2)
-    moderation.report_create(reporter=other_member, target=reported, reason=Report.Reason.SPAM)
+    moderation.report_create(actor=other_member, target=reported, reason=Report.Reason.SPAM)
     url = reverse("admin:forum_post_changelist")
     assert list(moderator_client.get(url, {"reported": "yes"}).context["cl"].result_list) == [
         reported
@@ -348,9 +348,9 @@ def reports(thread, other_member):
     carol, dan = make_member("carol"), make_member("dan")
     child = Comment.objects.get(parent=root)  # written by member (the post's author)
     return [
-        moderation.report_create(reporter=carol, target=post, reason=Report.Reason.SPAM),
-        moderation.report_create(reporter=dan, target=post, reason=Report.Reason.SPAM),
-        moderation.report_create(reporter=other_member, target=child, reason=Report.Reason.ABUSE),
+        moderation.report_create(actor=carol, target=post, reason=Report.Reason.SPAM),
+        moderation.report_create(actor=dan, target=post, reason=Report.Reason.SPAM),
+        moderation.report_create(actor=other_member, target=child, reason=Report.Reason.ABUSE),
     ]
 
 
@@ -413,7 +413,9 @@ def test_nobody_edits_or_deletes_reports(admin_client, reports):
 
 def test_moderation_log_is_view_only_even_for_superusers(admin_client, moderator, thread):
     post, _ = thread
-    entry = moderation.log_action(moderator=moderator, action=Action.LOCK, target=post, reason="x")
+    entry = moderation.moderation_action_create(
+        actor=moderator, action=Action.LOCK, target=post, reason="x"
+    )
     change_url = reverse("admin:forum_moderationaction_change", args=[entry.pk])
     response = admin_client.get(change_url)
     assert response.status_code == 200
@@ -435,7 +437,7 @@ def test_user_content_is_shown_escaped(admin_client, member, other_member):
     post = factories.post(member, title=SCRIPT.format("title"), body=SCRIPT.format("body"))
     comment = factories.comment(post, other_member, SCRIPT.format("comment"))
     moderation.report_create(
-        reporter=other_member, target=post, reason="other", detail=SCRIPT.format("detail")
+        actor=other_member, target=post, reason="other", detail=SCRIPT.format("detail")
     )
     pages = {
         "admin:forum_post_changelist": ["title"],
@@ -467,9 +469,9 @@ def busy_forum(member, other_member, moderator):
     carol = make_member("carol")
     for post in _posts(member, 30):
         comment = factories.comment(post, other_member)
-        moderation.report_create(reporter=carol, target=post, reason=Report.Reason.SPAM)
-        moderation.report_create(reporter=carol, target=comment, reason=Report.Reason.SPAM)
-        moderation.post_set_locked(moderator=moderator, post=post, locked=True, reason="Done")
+        moderation.report_create(actor=carol, target=post, reason=Report.Reason.SPAM)
+        moderation.report_create(actor=carol, target=comment, reason=Report.Reason.SPAM)
+        moderation.post_set_locked(actor=moderator, post=post, locked=True, reason="Done")
 
 
 @pytest.mark.parametrize(
@@ -510,10 +512,10 @@ def test_admin_report_queue_shows_open_reports_grouped_by_item_oldest_first(
     reporters = [make_member(f"rep{i}", date_joined=joined) for i in range(3)]
     post = factories.post(member, title="Item A")
     root = factories.comment(post, other_member, "Item B")
-    first = moderation.report_create(reporter=reporters[0], target=post, reason="spam")
-    second = moderation.report_create(reporter=reporters[1], target=root, reason="abuse")
-    third = moderation.report_create(reporter=reporters[2], target=post, reason="other", detail="x")
-    resolved = moderation.report_create(reporter=reporters[2], target=root, reason="spam")
+    first = moderation.report_create(actor=reporters[0], target=post, reason="spam")
+    second = moderation.report_create(actor=reporters[1], target=root, reason="abuse")
+    third = moderation.report_create(actor=reporters[2], target=post, reason="other", detail="x")
+    resolved = moderation.report_create(actor=reporters[2], target=root, reason="spam")
     base = timezone.now() - timedelta(hours=5)
     for offset, report in enumerate([first, second, third, resolved]):
         Report.objects.filter(pk=report.pk).update(created_at=base + timedelta(hours=offset))

@@ -115,7 +115,7 @@ def test_a_report_on_a_draft_names_it_by_its_label_only(app, staff, member, othe
     # Reports on drafts can't be made on the site today (only the author sees one); if one
     # exists (the post went back to draft, a future path), its row still says nothing.
     post = factories.post(member, title=TITLE, body=BODY)
-    report = moderation.report_create(reporter=other_member, target=post, reason="spam")
+    report = moderation.report_create(actor=other_member, target=post, reason="spam")
     Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT)
     page = app.get(reverse("admin:forum_report_changelist"), user=staff)
     assert f"post #{post.pk} by @alice: [a draft: only its author can read it]" in page.text
@@ -130,7 +130,7 @@ def test_moderator_dismisses_a_report_on_a_draft_without_reading_it(app, moderat
     # (which lists what it applies to) still shows no title; give a reason, submit.
     post = factories.post(member, title=TITLE, body=BODY)
     reporter = make_member("carol")
-    report = moderation.report_create(reporter=reporter, target=post, reason="spam")
+    report = moderation.report_create(actor=reporter, target=post, reason="spam")
     Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT)
     page = app.get(reverse("admin:forum_report_changelist"), user=moderator)
     form = page.forms["changelist-form"]

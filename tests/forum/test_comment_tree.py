@@ -36,7 +36,7 @@ def section(db) -> Section:
 @pytest.fixture
 def post(member, section) -> Post:
     return post_create(
-        author=member, section=section, title="Branch meeting", body="Agenda?", publish=True
+        actor=member, section=section, title="Branch meeting", body="Agenda?", publish=True
     )
 
 
@@ -46,7 +46,7 @@ _serial = itertools.count()
 def reply(post: Post, parent: Comment | None, author, body: str | None = None) -> Comment:
     # Each body differs: identical replies moments apart are one submission (double-submit guard).
     body = body if body is not None else f"A reply ({next(_serial)})."
-    return comment_create(post=post, author=author, body=body, parent=parent)
+    return comment_create(post=post, actor=author, body=body, parent=parent)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,8 +185,8 @@ def test_each_top_level_comment_gets_its_own_new_tree(post, member, other_member
 
 
 def test_new_tree_ids_never_reuse_one_of_another_post(member, section):
-    one = post_create(author=member, section=section, title="One", body="x", publish=True)
-    two = post_create(author=member, section=section, title="Two", body="x", publish=True)
+    one = post_create(actor=member, section=section, title="One", body="x", publish=True)
+    two = post_create(actor=member, section=section, title="Two", body="x", publish=True)
     ids = [reply(p, None, member).tree_id for p in (one, two, one, two)]
     assert len(set(ids)) == 4
 
@@ -217,7 +217,7 @@ def test_reply_to_a_stale_parent_instance_is_placed_from_fresh_numbers(post, mem
 def test_reply_to_deleted_comment_is_refused_and_its_replies_stay(post, member, other_member):
     root = reply(post, None, member, body="First thoughts")
     answer = reply(post, root, other_member, body="An answer")
-    comment_delete(comment=root, by=member)
+    comment_delete(comment=root, actor=member)
 
     with pytest.raises(ActionRefused, match="deleted or removed"):
         reply(post, root, other_member)
@@ -235,7 +235,7 @@ def test_reply_to_deleted_comment_is_refused_and_its_replies_stay(post, member, 
 
 
 def test_reply_to_a_comment_of_another_post_is_refused(post, member, section):
-    elsewhere = post_create(author=member, section=section, title="Other", body="x", publish=True)
+    elsewhere = post_create(actor=member, section=section, title="Other", body="x", publish=True)
     foreign = reply(elsewhere, None, member)
     with pytest.raises(Comment.DoesNotExist):
         reply(post, foreign, member)
@@ -255,14 +255,14 @@ def test_locked_post_refuses_replies(post, member):
 
 
 def test_draft_post_refuses_replies(member, section):
-    draft = post_create(author=member, section=section, title="Draft", body="x", publish=False)
+    draft = post_create(actor=member, section=section, title="Draft", body="x", publish=False)
     with pytest.raises(ActionRefused, match="no longer takes replies"):
         reply(draft, None, member)
     assert Comment.objects.count() == 0
 
 
 def test_deleted_post_refuses_replies(post, member):
-    services.post_delete(post=post, by=member)
+    services.post_delete(post=post, actor=member)
     with pytest.raises(ActionRefused, match="no longer takes replies"):
         reply(post, None, member)
 
@@ -350,7 +350,7 @@ def writers_fixture_data(count: int = 1) -> tuple[list, list[Post]]:
     section = Section.objects.create(name="Concurrency", slug="concurrency")
     authors = [make_member(f"writer{i}") for i in range(4)]
     posts = [
-        post_create(author=authors[0], section=section, title=f"Busy {i}", body="x", publish=True)
+        post_create(actor=authors[0], section=section, title=f"Busy {i}", body="x", publish=True)
         for i in range(count)
     ]
     return authors, posts

@@ -254,9 +254,9 @@ def test_sort_orders(client, post, member, other_member, organiser):
     new = factories.comment(post, member, "newest comment")
     from forum import services
 
-    services.comment_vote(comment=liked, user=other_member, value=1)
-    services.comment_vote(comment=liked, user=organiser, value=1)
-    services.comment_vote(comment=new, user=other_member, value=-1)
+    services.comment_vote(comment=liked, actor=other_member, value=1)
+    services.comment_vote(comment=liked, actor=organiser, value=1)
+    services.comment_vote(comment=new, actor=other_member, value=-1)
 
     def order(sort):
         html = client.get(post.get_absolute_url() + f"?sort={sort}").content.decode()
@@ -398,9 +398,9 @@ def _vote(comment, voters, up, down):
     from forum import services
 
     for voter in voters[:up]:
-        services.comment_vote(comment=comment, user=voter, value=1)
+        services.comment_vote(comment=comment, actor=voter, value=1)
     for voter in voters[up : up + down]:
-        services.comment_vote(comment=comment, user=voter, value=-1)
+        services.comment_vote(comment=comment, actor=voter, value=-1)
 
 
 @pytest.fixture
@@ -458,14 +458,14 @@ def test_reply_to_a_taken_down_comment_is_refused_keeping_text(
 
     target = factories.comment(post, member, "Soon gone")
     if how == "deleted":
-        services.comment_delete(comment=target, by=member)
+        services.comment_delete(comment=target, actor=member)
     elif how == "removed":
-        moderation.content_remove(moderator=moderator, target=target, reason="Abuse")
+        moderation.content_remove(actor=moderator, target=target, reason="Abuse")
     else:
         joined = timezone.now() - timedelta(days=60)
         for i in range(3):
             moderation.report_create(
-                reporter=make_member(f"r{i}", date_joined=joined), target=target, reason="spam"
+                actor=make_member(f"r{i}", date_joined=joined), target=target, reason="spam"
             )
     client.force_login(other_member)
     response = client.post(
@@ -482,7 +482,7 @@ def test_voting_on_a_removed_comment_is_refused(client, post, member, other_memb
     from forum import moderation
 
     target = factories.comment(post, other_member, "Removed soon")
-    moderation.content_remove(moderator=moderator, target=target, reason="Abuse")
+    moderation.content_remove(actor=moderator, target=target, reason="Abuse")
     client.force_login(member)
     response = client.post(
         reverse("forum:comment-vote", args=[target.pk]), {"vote": "up"}, follow=True

@@ -118,7 +118,7 @@ def test_moderators_see_the_hat_on_removed_content_they_review(app, post, modera
     reply = factories.comment(post, moderator, "A moderator's own words")
     other = make_member("mod2", display_name="Second Moderator")
     other.groups.add(Group.objects.get(name=MODERATORS_GROUP))
-    moderation.content_remove(moderator=other, target=reply, reason="Off-topic")
+    moderation.content_remove(actor=other, target=reply, reason="Off-topic")
     page = app.get(post.get_absolute_url(), user=other)
     note = page.html.select_one(f"#c{reply.pk} .mod-view .meta")
     assert hat_names(note) == ["moderator"]

@@ -161,7 +161,7 @@ def test_double_submitted_post_creates_one(client, veteran):
 def test_concurrent_identical_submissions_create_one_item():
     section = factories.section()
     author = make_member("quickfingers", date_joined=timezone.now() - timedelta(days=30))
-    post = services.post_create(author=author, section=section, title="T", body="B", publish=True)
+    post = services.post_create(actor=author, section=section, title="T", body="B", publish=True)
     barrier = threading.Barrier(8)
     errors: list[BaseException] = []
 
@@ -175,11 +175,11 @@ def test_concurrent_identical_submissions_create_one_item():
             connection.close()
 
     def reply():
-        services.comment_create(post=post, author=User.objects.get(pk=author.pk), body="Same")
+        services.comment_create(post=post, actor=User.objects.get(pk=author.pk), body="Same")
 
     def new_post():
         services.post_create(
-            author=User.objects.get(pk=author.pk),
+            actor=User.objects.get(pk=author.pk),
             section=section,
             title="Dup",
             body="x",

@@ -30,7 +30,7 @@ def test_front_page_lists_query_count_is_constant(
 ):
     posts = many_posts([member, other_member], n)
     for p in posts:
-        services.post_recommend(post=p, user=other_member if p.author == member else member)
+        services.post_recommend(post=p, actor=other_member if p.author == member else member)
     Post.objects.filter(pk=posts[0].pk).update(is_promoted=True)
     # promoted posts (home only), count, page of posts (+authors, sections), sections
     expected = 4 if name == "forum:home" else 3
@@ -66,7 +66,7 @@ def test_hot_ranks_recommended_posts_higher_and_promoted_first(
     promoted = factories.post(member, title="Promoted post")
     Post.objects.filter(pk=promoted.pk).update(is_promoted=True)
     for user in (other_member, organiser):
-        services.post_recommend(post=popular, user=user)
+        services.post_recommend(post=popular, actor=user)
     html = client.get(reverse("forum:home")).content.decode()
     assert html.index("Promoted post") < html.index("Popular post") < html.index("Plain post")
     assert html.count("Promoted post") == 1  # not repeated in the hot list
@@ -91,8 +91,8 @@ def test_recommended_lists_recent_recommended_posts_only(client, member, other_m
     unrecommended = factories.post(member, title="Nobody recommends")
     stale = factories.post(member, title="Old favourite")
     fresh = factories.post(member, title="Fresh favourite")
-    services.post_recommend(post=stale, user=other_member)
-    services.post_recommend(post=fresh, user=other_member)
+    services.post_recommend(post=stale, actor=other_member)
+    services.post_recommend(post=fresh, actor=other_member)
     Post.objects.filter(pk=stale.pk).update(published_at=timezone.now() - timedelta(days=5))
     html = client.get(reverse("forum:recommended")).content.decode()
     assert fresh.title in html
@@ -103,7 +103,7 @@ def test_recommended_lists_recent_recommended_posts_only(client, member, other_m
 def test_lists_hide_drafts_and_deleted_posts(client, member):
     factories.post(member, title="Draft post", publish=False)
     gone = factories.post(member, title="Deleted post")
-    services.post_delete(post=gone, by=member)
+    services.post_delete(post=gone, actor=member)
     factories.post(member, title="Live post")
     for name in ("forum:home", "forum:newest"):
         html = client.get(reverse(name)).content.decode()

@@ -69,9 +69,9 @@ def test_the_hook_a_kind_registers_runs_after_moderation(items, moderator, monke
     monkeypatch.setitem(
         moderation._AFTER_MODERATION,
         "post",
-        lambda target, *, moderator, reason: seen.append((target.pk, target.state, reason)),
+        lambda target, *, actor, reason: seen.append((target.pk, target.state, reason)),
     )
-    moderation.content_remove(moderator=moderator, target=post, reason="Spam")
+    moderation.content_remove(actor=moderator, target=post, reason="Spam")
     assert seen == [(post.pk, ContentState.REMOVED, "Spam")]
 
 

@@ -99,7 +99,7 @@ def test_report_needs_login_and_existing_visible_target(client, member, comment)
 
 def test_three_reports_hide_item_pending_review(client, comment, reporters, other_member):
     for i, reporter in enumerate(reporters):
-        moderation.report_create(reporter=reporter, target=comment, reason="abuse")
+        moderation.report_create(actor=reporter, target=comment, reason="abuse")
         comment.refresh_from_db()
         assert comment.state == (ContentState.HIDDEN if i == 2 else ContentState.VISIBLE)
     hide = ModerationAction.objects.get(action="hide")
@@ -113,7 +113,7 @@ def test_three_reports_hide_item_pending_review(client, comment, reporters, othe
 def test_reports_to_hide_is_configurable(settings, comment, reporters):
     settings.FORUM_REPORTS_TO_HIDE = 5
     for reporter in reporters:
-        moderation.report_create(reporter=reporter, target=comment, reason="abuse")
+        moderation.report_create(actor=reporter, target=comment, reason="abuse")
     comment.refresh_from_db()
     assert comment.state == ContentState.VISIBLE
 
@@ -122,8 +122,8 @@ def test_reporters_are_never_shown_to_the_reported_member_or_public(
     client, comment, reporters, other_member, moderator
 ):
     for reporter in reporters:
-        moderation.report_create(reporter=reporter, target=comment, reason="abuse")
-    moderation.content_remove(moderator=moderator, target=comment, reason="Abusive")
+        moderation.report_create(actor=reporter, target=comment, reason="abuse")
+    moderation.content_remove(actor=moderator, target=comment, reason="Abusive")
     client.force_login(other_member)
     pages = [
         client.get(reverse("forum:moderation-mine")),
@@ -140,9 +140,9 @@ def test_reporters_are_never_shown_to_the_reported_member_or_public(
 
 
 def test_queue_groups_reports_by_item_oldest_first(client, moderator, post, comment, reporters):
-    moderation.report_create(reporter=reporters[0], target=comment, reason="abuse")
-    moderation.report_create(reporter=reporters[1], target=post, reason="spam")
-    moderation.report_create(reporter=reporters[2], target=comment, reason="abuse", detail="Nasty")
+    moderation.report_create(actor=reporters[0], target=comment, reason="abuse")
+    moderation.report_create(actor=reporters[1], target=post, reason="spam")
+    moderation.report_create(actor=reporters[2], target=comment, reason="abuse", detail="Nasty")
     client.force_login(moderator)
     html = client.get(reverse("forum:report-queue")).content.decode()
     assert html.count('class="report-group"') == 2
@@ -164,8 +164,8 @@ def test_queue_query_count_is_constant(client, moderator, member, django_assert_
         p = factories.post(member, title=f"Post {i}")
         c = factories.comment(p, moderator, f"Comment {i}")
         for r in reporter_pool[:2]:
-            moderation.report_create(reporter=r, target=p, reason="spam")
-            moderation.report_create(reporter=r, target=c, reason="abuse")
+            moderation.report_create(actor=r, target=p, reason="spam")
+            moderation.report_create(actor=r, target=c, reason="abuse")
     client.force_login(moderator)
     # session, user, groups, reports (+reporters), posts (+authors), comments (+authors, posts)
     # (content types are cached)
@@ -181,7 +181,7 @@ def test_moderator_removes_comment_with_reason_replies_stay(
     client, moderator, post, comment, member, reporters, on_commit
 ):
     reply = factories.comment(post, member, "A reply that stays", parent=comment)
-    moderation.report_create(reporter=reporters[0], target=comment, reason="abuse")
+    moderation.report_create(actor=reporters[0], target=comment, reason="abuse")
     client.force_login(moderator)
     with on_commit():
         response = client.post(
@@ -208,7 +208,7 @@ def test_moderator_removes_comment_with_reason_replies_stay(
 
 
 def test_moderator_sees_removed_text_members_do_not(client, moderator, comment, member):
-    moderation.content_remove(moderator=moderator, target=comment, reason="Abuse")
+    moderation.content_remove(actor=moderator, target=comment, reason="Abuse")
     client.force_login(moderator)
     assert "A rude comment" in client.get(comment.post.get_absolute_url()).content.decode()
     client.force_login(member)
@@ -216,8 +216,8 @@ def test_moderator_sees_removed_text_members_do_not(client, moderator, comment, 
 
 
 def test_restore_brings_back_removed_content(moderator, comment):
-    moderation.content_remove(moderator=moderator, target=comment, reason="Mistake?")
-    moderation.content_restore(moderator=moderator, target=comment, reason="On reflection, fine")
+    moderation.content_remove(actor=moderator, target=comment, reason="Mistake?")
+    moderation.content_restore(actor=moderator, target=comment, reason="On reflection, fine")
     comment.refresh_from_db()
     assert (comment.state, comment.removed_reason) == ("visible", "")
     assert list(ModerationAction.objects.values_list("action", flat=True)) == ["restore", "remove"]
@@ -225,8 +225,8 @@ def test_restore_brings_back_removed_content(moderator, comment):
 
 def test_dismissing_reports_unhides_item(moderator, comment, reporters):
     for reporter in reporters:
-        moderation.report_create(reporter=reporter, target=comment, reason="spam")
-    moderation.reports_dismiss(moderator=moderator, target=comment, reason="Not spam")
+        moderation.report_create(actor=reporter, target=comment, reason="spam")
+    moderation.reports_dismiss(actor=moderator, target=comment, reason="Not spam")
     comment.refresh_from_db()
     assert comment.state == "visible"
     assert not Report.objects.filter(status="open").exists()
@@ -257,7 +257,7 @@ def test_lock_stops_replies(client, moderator, post, member, other_member):
     assert post.is_locked
     with pytest.raises(ActionRefused, match="locked"):
         factories.comment(post, other_member, "One more thing")
-    moderation.post_set_locked(moderator=moderator, post=post, locked=False, reason="Calmer")
+    moderation.post_set_locked(actor=moderator, post=post, locked=False, reason="Calmer")
     post.refresh_from_db()
     assert not post.is_locked
 
@@ -347,7 +347,7 @@ def test_suspended_member_reads_but_cannot_write(client, moderator, member, post
     assert "Let me speak" in response.content.decode()
     for refused in (
         lambda: factories.post(member, title="New"),
-        lambda: moderation.report_create(reporter=member, target=comment, reason="spam"),
+        lambda: moderation.report_create(actor=member, target=comment, reason="spam"),
     ):
         with pytest.raises(ActionRefused, match="suspended"):
             refused()
@@ -364,23 +364,23 @@ def test_suspended_member_reads_but_cannot_write(client, moderator, member, post
 
 def test_lifting_suspension(moderator, member):
     moderation.member_suspend(
-        moderator=moderator, member=member, until=timezone.now() + timedelta(days=1), reason="x"
+        actor=moderator, member=member, until=timezone.now() + timedelta(days=1), reason="x"
     )
-    moderation.member_unsuspend(moderator=moderator, member=member, reason="Served")
+    moderation.member_unsuspend(actor=moderator, member=member, reason="Served")
     member.refresh_from_db()
     assert not member.is_suspended
 
 
 def test_ban_stops_log_in(client, moderator, member):
     client.force_login(member)
-    moderation.member_ban(moderator=moderator, member=member, reason="Spammer")
+    moderation.member_ban(actor=moderator, member=member, reason="Spammer")
     # The existing session no longer authenticates.
     response = client.get(reverse("accounts:profile-edit"))
     assert response.status_code == 302
     fresh = Client()
     fresh.post(reverse("account_login"), {"login": "alice", "password": "correct-horse-battery-42"})
     assert "_auth_user_id" not in fresh.session
-    moderation.member_unban(moderator=moderator, member=member, reason="Appeal upheld")
+    moderation.member_unban(actor=moderator, member=member, reason="Appeal upheld")
     member.refresh_from_db()
     assert member.is_active
 
@@ -388,7 +388,7 @@ def test_ban_stops_log_in(client, moderator, member):
 def test_suspension_must_end_in_future(moderator, member):
     with pytest.raises(ActionRefused, match="future"):
         moderation.member_suspend(
-            moderator=moderator, member=member, until=timezone.now() - timedelta(days=1), reason="x"
+            actor=moderator, member=member, until=timezone.now() - timedelta(days=1), reason="x"
         )
 
 
@@ -399,9 +399,9 @@ def test_moderator_cannot_suspend_another_moderator_or_self(moderator, db):
     other_mod.groups.add(Group.objects.get(name="Moderators"))
     until = timezone.now() + timedelta(days=1)
     with pytest.raises(ActionRefused, match="administrator"):
-        moderation.member_suspend(moderator=moderator, member=other_mod, until=until, reason="x")
+        moderation.member_suspend(actor=moderator, member=other_mod, until=until, reason="x")
     with pytest.raises(ActionRefused, match="your own"):
-        moderation.member_suspend(moderator=moderator, member=moderator, until=until, reason="x")
+        moderation.member_suspend(actor=moderator, member=moderator, until=until, reason="x")
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member"])
@@ -425,7 +425,7 @@ def test_get_only_pages_refuse_nothing_odd(client, moderator, name):
 
 
 def test_public_log_lists_actions_with_reasons_not_content(client, moderator, comment, db):
-    moderation.content_remove(moderator=moderator, target=comment, reason="Personal abuse")
+    moderation.content_remove(actor=moderator, target=comment, reason="Personal abuse")
     html = client.get(reverse("forum:moderation-log")).content.decode()
     assert "Personal abuse" in html
     assert "Removed" in html
@@ -436,7 +436,7 @@ def test_public_log_lists_actions_with_reasons_not_content(client, moderator, co
 def test_public_log_query_count_is_constant(client, moderator, member, django_assert_num_queries):
     for i in range(30):
         p = factories.post(member, title=f"P{i}")
-        moderation.post_set_locked(moderator=moderator, post=p, locked=True, reason=f"r{i}")
+        moderation.post_set_locked(actor=moderator, post=p, locked=True, reason=f"r{i}")
     # count, page of actions (+moderators)
     with django_assert_num_queries(2):
         response = client.get(reverse("forum:moderation-log"))
@@ -450,7 +450,7 @@ def test_my_moderation_page_needs_login(client, db):
 
 def test_removed_post_disappears_from_lists_and_shows_placeholder(client, moderator, post):
     old_url = post.get_absolute_url()
-    moderation.content_remove(moderator=moderator, target=post, reason="Spam")
+    moderation.content_remove(actor=moderator, target=post, reason="Spam")
     assert post.title not in client.get(reverse("forum:home")).content.decode()
     # The old URL (with the title in it) now redirects to one without it.
     response = client.get(old_url)
@@ -465,15 +465,15 @@ def test_removed_post_disappears_from_lists_and_shows_placeholder(client, modera
 
 def test_new_members_reports_do_not_hide_an_item(comment, db):
     for i in range(4):
-        moderation.report_create(reporter=make_member(f"fresh{i}"), target=comment, reason="spam")
+        moderation.report_create(actor=make_member(f"fresh{i}"), target=comment, reason="spam")
     comment.refresh_from_db()
     assert comment.state == ContentState.VISIBLE
     assert Report.objects.filter(status="open").count() == 4
 
 
 def test_restored_post_gets_its_title_slug_back(moderator, post):
-    moderation.content_remove(moderator=moderator, target=post, reason="Spam?")
-    moderation.content_restore(moderator=moderator, target=post, reason="Not spam")
+    moderation.content_remove(actor=moderator, target=post, reason="Spam?")
+    moderation.content_restore(actor=moderator, target=post, reason="Not spam")
     post.refresh_from_db()
     assert post.slug == "open-the-partys-books"
 
@@ -481,11 +481,11 @@ def test_restored_post_gets_its_title_slug_back(moderator, post):
 def test_deleted_or_removed_items_cannot_be_reported_or_described(
     client, member, moderator, comment, post
 ):
-    moderation.content_remove(moderator=moderator, target=comment, reason="Abuse")
+    moderation.content_remove(actor=moderator, target=comment, reason="Abuse")
     client.force_login(member)
     assert client.get(report_url("comment", comment.pk)).status_code == 404
     removed_post = factories.post(make_member("writer"), title="Secret title")
-    moderation.content_remove(moderator=moderator, target=removed_post, reason="Doxxing")
+    moderation.content_remove(actor=moderator, target=removed_post, reason="Doxxing")
     assert client.get(report_url("post", removed_post.pk)).status_code == 404
     log = Client().get(reverse("forum:moderation-log")).content.decode()
     assert "Secret title" not in log
@@ -511,7 +511,7 @@ def test_moderate_ignores_a_foreign_next(client, moderator, post):
 def test_author_deleting_removed_comment_gets_the_right_message(
     client, moderator, comment, other_member
 ):
-    moderation.content_remove(moderator=moderator, target=comment, reason="Abuse")
+    moderation.content_remove(actor=moderator, target=comment, reason="Abuse")
     client.force_login(other_member)
     response = client.post(reverse("forum:comment-delete", args=[comment.pk]), follow=True)
     assert "A moderator removed this comment" in response.content.decode()
@@ -519,7 +519,7 @@ def test_author_deleting_removed_comment_gets_the_right_message(
 
 def test_dismissing_without_open_reports_is_refused(moderator, comment):
     with pytest.raises(ActionRefused, match="no open reports"):
-        moderation.reports_dismiss(moderator=moderator, target=comment, reason="Nothing to see")
+        moderation.reports_dismiss(actor=moderator, target=comment, reason="Nothing to see")
     assert not ModerationAction.objects.exists()
 
 

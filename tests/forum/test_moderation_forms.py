@@ -38,7 +38,7 @@ def moderate_url(kind, pk):
 
 def report(target, reporters):
     for reporter in reporters:
-        moderation.report_create(reporter=reporter, target=target, reason="spam")
+        moderation.report_create(actor=reporter, target=target, reason="spam")
 
 
 def review_and_act(app, moderator, kind, target):
@@ -70,9 +70,9 @@ def prepare_post(action, author, moderator, reporters):
     """A reported post (so it is in the queue) in the state that makes `action` possible."""
     post = factories.post(author, title=f"Post for {action}")
     if action == "unlock":
-        moderation.post_set_locked(moderator=moderator, post=post, locked=True, reason="set-up")
+        moderation.post_set_locked(actor=moderator, post=post, locked=True, reason="set-up")
     elif action == "unpromote":
-        moderation.post_set_promoted(moderator=moderator, post=post, promoted=True, reason="set-up")
+        moderation.post_set_promoted(actor=moderator, post=post, promoted=True, reason="set-up")
     # Restoring needs an item that is down: three established reporters hide it.
     report(post, reporters if action == "restore" else reporters[:1])
     return Post.objects.get(pk=post.pk)
@@ -258,7 +258,7 @@ def test_suspend_for_a_number_of_days_as_rendered(app, moderator, member):
 
 def test_lift_a_suspension_as_rendered(app, moderator, member):
     until = timezone.now() + timedelta(days=5)
-    moderation.member_suspend(moderator=moderator, member=member, until=until, reason="set-up")
+    moderation.member_suspend(actor=moderator, member=member, until=until, reason="set-up")
     form = member_form(app, moderator, member)
     form["action"].select("unsuspend")
     form["reason"] = "Apologised"

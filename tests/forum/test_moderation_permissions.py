@@ -45,14 +45,14 @@ def prepare_post(action, author, moderator):
     """A post by `author` in the state that makes `action` possible."""
     post = factories.post(author, title=f"Post for {action}")
     if action == "restore":
-        moderation.content_remove(moderator=moderator, target=post, reason="set-up")
+        moderation.content_remove(actor=moderator, target=post, reason="set-up")
     elif action == "dismiss":
         reporter = make_member("reporter", date_joined=timezone.now() - timedelta(days=60))
-        moderation.report_create(reporter=reporter, target=post, reason="spam")
+        moderation.report_create(actor=reporter, target=post, reason="spam")
     elif action == "unlock":
-        moderation.post_set_locked(moderator=moderator, post=post, locked=True, reason="set-up")
+        moderation.post_set_locked(actor=moderator, post=post, locked=True, reason="set-up")
     elif action == "unpromote":
-        moderation.post_set_promoted(moderator=moderator, post=post, promoted=True, reason="set-up")
+        moderation.post_set_promoted(actor=moderator, post=post, promoted=True, reason="set-up")
     return Post.objects.get(pk=post.pk)
 
 
@@ -99,10 +99,10 @@ def test_comment_actions_by_role(client, people, role, action):
     post = factories.post(people["member"])
     comment = factories.comment(post, people["author"], "Contested words")
     if action == "restore":
-        moderation.content_remove(moderator=people["moderator"], target=comment, reason="set-up")
+        moderation.content_remove(actor=people["moderator"], target=comment, reason="set-up")
     if action == "dismiss":
         reporter = make_member("reporter", date_joined=timezone.now() - timedelta(days=60))
-        moderation.report_create(reporter=reporter, target=comment, reason="abuse")
+        moderation.report_create(actor=reporter, target=comment, reason="abuse")
     comment.refresh_from_db()
     state_before, logged_before = comment.state, ModerationAction.objects.count()
     log_in_as(client, people, role)
@@ -124,13 +124,13 @@ def test_comment_actions_by_role(client, people, role, action):
 def prepare_member(action, target, moderator):
     if action == "unsuspend":
         moderation.member_suspend(
-            moderator=moderator,
+            actor=moderator,
             member=target,
             until=timezone.now() + timedelta(days=2),
             reason="set-up",
         )
     elif action == "unban":
-        moderation.member_ban(moderator=moderator, member=target, reason="set-up")
+        moderation.member_ban(actor=moderator, member=target, reason="set-up")
     return User.objects.get(pk=target.pk)
 
 
@@ -199,10 +199,8 @@ def test_members_see_actions_on_their_own_content_only(client, people):
     post = factories.post(people["member"])
     mine = factories.comment(post, people["author"], "Mine")
     theirs = factories.comment(post, people["member"], "Theirs")
-    moderation.content_remove(moderator=people["moderator"], target=mine, reason="Reason for mine")
-    moderation.content_remove(
-        moderator=people["moderator"], target=theirs, reason="Reason for theirs"
-    )
+    moderation.content_remove(actor=people["moderator"], target=mine, reason="Reason for mine")
+    moderation.content_remove(actor=people["moderator"], target=theirs, reason="Reason for theirs")
     client.force_login(people["author"])
     html = client.get(reverse("forum:moderation-mine")).content.decode()
     assert "Reason for mine" in html

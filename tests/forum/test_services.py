@@ -57,20 +57,20 @@ def other_section(db) -> Section:
 @pytest.fixture
 def post(member, section) -> Post:
     return post_create(
-        author=member, section=section, title="Dues review", body="Old **text**", publish=True
+        actor=member, section=section, title="Dues review", body="Old **text**", publish=True
     )
 
 
 @pytest.fixture
 def draft(member, section) -> Post:
     return post_create(
-        author=member, section=section, title="Half an idea", body="Notes", publish=False
+        actor=member, section=section, title="Half an idea", body="Notes", publish=False
     )
 
 
 @pytest.fixture
 def comment(post, member) -> Comment:
-    return comment_create(post=post, author=member, body="First *thoughts*")
+    return comment_create(post=post, actor=member, body="First *thoughts*")
 
 
 def voters(count: int) -> list[User]:
@@ -103,7 +103,7 @@ def test_post_create_publish_sets_published_at_and_hot(post):
 
 def test_post_create_stores_sanitised_html_and_stripped_title(member, section):
     post = post_create(
-        author=member,
+        actor=member,
         section=section,
         title="  Padded title \n",
         body='Hi <script>alert("x")</script> **bold**',
@@ -119,7 +119,7 @@ def test_post_create_stores_sanitised_html_and_stripped_title(member, section):
 
 def test_post_update_of_published_post_keeps_a_revision_and_sets_edited_at(post, member, section):
     published_at = post.published_at
-    post_update(post=post, editor=member, section=section, title="Dues review (v2)", body="New")
+    post_update(post=post, actor=member, section=section, title="Dues review (v2)", body="New")
 
     post.refresh_from_db()
     assert (post.title, post.body, post.body_html) == ("Dues review (v2)", "New", "<p>New</p>\n")
@@ -131,9 +131,9 @@ def test_post_update_of_published_post_keeps_a_revision_and_sets_edited_at(post,
 
 
 def test_second_post_edit_dates_its_revision_from_the_first_edit(post, member, section):
-    post_update(post=post, editor=member, section=section, title="T", body="Second")
+    post_update(post=post, actor=member, section=section, title="T", body="Second")
     first_edit = Post.objects.get(pk=post.pk).edited_at
-    post_update(post=post, editor=member, section=section, title="T", body="Third")
+    post_update(post=post, actor=member, section=section, title="T", body="Third")
 
     newest = PostRevision.objects.filter(post=post).first()  # ordered newest first
     assert PostRevision.objects.filter(post=post).count() == 2
@@ -143,7 +143,7 @@ def test_second_post_edit_dates_its_revision_from_the_first_edit(post, member, s
 
 def test_post_update_without_text_change_keeps_no_revision(post, member, other_section):
     # Moving a post to another section changes nothing readers read: no revision, no "edited".
-    post_update(post=post, editor=member, section=other_section, title=post.title, body=post.body)
+    post_update(post=post, actor=member, section=other_section, title=post.title, body=post.body)
     post.refresh_from_db()
     assert post.section == other_section
     assert post.edited_at is None
@@ -151,7 +151,7 @@ def test_post_update_without_text_change_keeps_no_revision(post, member, other_s
 
 
 def test_post_update_of_draft_keeps_no_history(draft, member, section):
-    post_update(post=draft, editor=member, section=section, title="A whole idea", body="Text")
+    post_update(post=draft, actor=member, section=section, title="A whole idea", body="Text")
     draft.refresh_from_db()
     assert (draft.title, draft.body) == ("A whole idea", "Text")
     assert draft.edited_at is None
@@ -160,9 +160,7 @@ def test_post_update_of_draft_keeps_no_history(draft, member, section):
 
 
 def test_post_update_can_publish_a_draft(draft, member, section):
-    post_update(
-        post=draft, editor=member, section=section, title="Ready", body="Text", publish=True
-    )
+    post_update(post=draft, actor=member, section=section, title="Ready", body="Text", publish=True)
     draft.refresh_from_db()
     assert draft.status == Post.Status.PUBLISHED
     assert draft.published_at is not None
@@ -176,20 +174,20 @@ def test_post_update_by_another_member_is_refused_and_changes_nothing(
 ):
     before = Post.objects.filter(pk=post.pk).values().get()
     with pytest.raises(ActionRefused, match="your own posts"):
-        post_update(post=post, editor=other_member, section=other_section, title="X", body="Y")
+        post_update(post=post, actor=other_member, section=other_section, title="X", body="Y")
     assert Post.objects.filter(pk=post.pk).values().get() == before
     assert not PostRevision.objects.exists()
 
 
 def test_post_update_of_deleted_post_is_refused(post, member, section):
-    post_delete(post=post, by=member)
+    post_delete(post=post, actor=member)
     with pytest.raises(ActionRefused):
-        post_update(post=post, editor=member, section=section, title="Back", body="Again")
+        post_update(post=post, actor=member, section=section, title="Back", body="Again")
     assert Post.objects.get(pk=post.pk).title == "Dues review"
 
 
 def test_post_delete_keeps_the_row_as_deleted_and_unlisted(post, member, comment):
-    post_delete(post=post, by=member)
+    post_delete(post=post, actor=member)
     post.refresh_from_db()
     assert post.state == ContentState.DELETED
     assert post.status == Post.Status.PUBLISHED  # the thread stays reachable as a placeholder
@@ -199,21 +197,21 @@ def test_post_delete_keeps_the_row_as_deleted_and_unlisted(post, member, comment
 
 
 def test_draft_delete_keeps_no_copy_of_the_text(draft, member):
-    post_delete(post=draft, by=member)
+    post_delete(post=draft, actor=member)
     draft.refresh_from_db()
     assert draft.state == ContentState.DELETED
     assert draft.body == draft.body_html == ""
 
 
 def test_deleting_a_post_twice_is_refused(post, member):
-    post_delete(post=post, by=member)
+    post_delete(post=post, actor=member)
     with pytest.raises(ActionRefused, match="already deleted"):
-        post_delete(post=post, by=member)
+        post_delete(post=post, actor=member)
 
 
 def test_post_delete_by_another_member_is_refused(post, other_member):
     with pytest.raises(ActionRefused, match="your own posts"):
-        post_delete(post=post, by=other_member)
+        post_delete(post=post, actor=other_member)
     assert Post.objects.get(pk=post.pk).state == ContentState.VISIBLE
 
 
@@ -221,9 +219,9 @@ def test_post_delete_by_another_member_is_refused(post, other_member):
 
 
 def test_recommend_counts_once_and_twice_is_refused(post, other_member):
-    post_recommend(post=post, user=other_member)
+    post_recommend(post=post, actor=other_member)
     with pytest.raises(ActionRefused, match="already recommend"):
-        post_recommend(post=post, user=other_member)
+        post_recommend(post=post, actor=other_member)
     post.refresh_from_db()
     assert post.recommendation_count == 1
     assert Recommendation.objects.filter(post=post).count() == 1
@@ -231,32 +229,32 @@ def test_recommend_counts_once_and_twice_is_refused(post, other_member):
 
 def test_recommending_own_post_is_refused(post, member):
     with pytest.raises(ActionRefused, match="your own post"):
-        post_recommend(post=post, user=member)
+        post_recommend(post=post, actor=member)
     assert Post.objects.get(pk=post.pk).recommendation_count == 0
     assert not Recommendation.objects.exists()
 
 
 def test_recommending_a_draft_is_refused(draft, other_member):
     with pytest.raises(ActionRefused, match="can't be recommended"):
-        post_recommend(post=draft, user=other_member)
+        post_recommend(post=draft, actor=other_member)
     assert not Recommendation.objects.exists()
 
 
 def test_unrecommend_decrements_and_is_refused_without_a_recommendation(post, other_member):
-    post_recommend(post=post, user=other_member)
-    post_unrecommend(post=post, user=other_member)
+    post_recommend(post=post, actor=other_member)
+    post_unrecommend(post=post, actor=other_member)
     post.refresh_from_db()
     assert post.recommendation_count == 0
     assert not Recommendation.objects.exists()
     with pytest.raises(ActionRefused, match="don't recommend"):
-        post_unrecommend(post=post, user=other_member)
+        post_unrecommend(post=post, actor=other_member)
     assert Post.objects.get(pk=post.pk).recommendation_count == 0
 
 
 def test_hot_follows_the_recommendation_count(post, other_member, moderator, organiser):
     hots = [Post.objects.get(pk=post.pk).hot]
     for user in (other_member, moderator, organiser):
-        post_recommend(post=post, user=user)
+        post_recommend(post=post, actor=user)
         hots.append(Post.objects.get(pk=post.pk).hot)
     post.refresh_from_db()
     assert post.recommendation_count == 3
@@ -265,37 +263,37 @@ def test_hot_follows_the_recommendation_count(post, other_member, moderator, org
     # 12.5 hours younger is worth one more order of magnitude of recommendations.
     later = post.published_at + timedelta(seconds=45_000)
     assert hot_score(3, later) - hot_score(3, post.published_at) == pytest.approx(1.0)
-    post_unrecommend(post=post, user=organiser)
+    post_unrecommend(post=post, actor=organiser)
     assert Post.objects.get(pk=post.pk).hot == pytest.approx(hots[2])
 
 
 def test_first_recommendation_raises_hot(post, other_member):
     before = Post.objects.get(pk=post.pk).hot
-    post_recommend(post=post, user=other_member)
+    post_recommend(post=post, actor=other_member)
     assert Post.objects.get(pk=post.pk).hot > before
 
 
 def test_recommending_a_post_deleted_since_it_was_loaded_is_refused(post, member, other_member):
     stale = Post.objects.get(pk=post.pk)
-    post_delete(post=post, by=member)
+    post_delete(post=post, actor=member)
     with pytest.raises(ActionRefused):
-        post_recommend(post=stale, user=other_member)
+        post_recommend(post=stale, actor=other_member)
 
 
 # Comments ----------------------------------------------------------------------------------------
 
 
 def test_each_comment_increments_the_posts_comment_count(post, member, other_member):
-    first = comment_create(post=post, author=other_member, body="One")
+    first = comment_create(post=post, actor=other_member, body="One")
     assert Post.objects.get(pk=post.pk).comment_count == 1
-    second = comment_create(post=post, author=member, body="Two", parent=first)
+    second = comment_create(post=post, actor=member, body="Two", parent=first)
     post.refresh_from_db()
     assert post.comment_count == 2
     assert post.last_activity_at == Comment.objects.get(pk=second.pk).created_at
 
 
 def test_comment_create_stores_sanitised_html(post, member):
-    comment = comment_create(post=post, author=member, body="<script>x</script> *hi*")
+    comment = comment_create(post=post, actor=member, body="<script>x</script> *hi*")
     comment.refresh_from_db()
     assert "<script" not in comment.body_html
     assert "<em>hi</em>" in comment.body_html
@@ -303,7 +301,7 @@ def test_comment_create_stores_sanitised_html(post, member):
 
 def test_comment_update_keeps_a_revision_and_sets_edited_at(comment, member):
     created_at = comment.created_at
-    comment_update(comment=comment, editor=member, body="Second thoughts")
+    comment_update(comment=comment, actor=member, body="Second thoughts")
     comment.refresh_from_db()
     assert comment.body == "Second thoughts"
     assert comment.body_html == "<p>Second thoughts</p>\n"
@@ -313,21 +311,21 @@ def test_comment_update_keeps_a_revision_and_sets_edited_at(comment, member):
     assert revision.created_at == created_at
     assert revision.replaced_at == comment.edited_at
 
-    comment_update(comment=comment, editor=member, body="Third thoughts")
+    comment_update(comment=comment, actor=member, body="Third thoughts")
     newest = CommentRevision.objects.filter(comment=comment).first()
     assert newest.body == "Second thoughts"
     assert newest.created_at == comment.edited_at
 
 
 def test_comment_update_with_the_same_text_keeps_no_revision(comment, member):
-    comment_update(comment=comment, editor=member, body="First *thoughts*")
+    comment_update(comment=comment, actor=member, body="First *thoughts*")
     assert Comment.objects.get(pk=comment.pk).edited_at is None
     assert not CommentRevision.objects.exists()
 
 
 def test_comment_update_by_another_member_is_refused(comment, other_member):
     with pytest.raises(ActionRefused, match="your own comments"):
-        comment_update(comment=comment, editor=other_member, body="Hijacked")
+        comment_update(comment=comment, actor=other_member, body="Hijacked")
     comment.refresh_from_db()
     assert comment.body == "First *thoughts*"
     assert comment.edited_at is None
@@ -335,10 +333,10 @@ def test_comment_update_by_another_member_is_refused(comment, other_member):
 
 
 def test_comment_delete_keeps_the_row_and_drops_text_and_history(comment, member, post):
-    comment_update(comment=comment, editor=member, body="Edited once")
+    comment_update(comment=comment, actor=member, body="Edited once")
     assert CommentRevision.objects.filter(comment=comment).count() == 1
 
-    comment_delete(comment=comment, by=member)
+    comment_delete(comment=comment, actor=member)
     comment.refresh_from_db()
     assert comment.state == ContentState.DELETED
     assert comment.body == comment.body_html == ""
@@ -349,17 +347,17 @@ def test_comment_delete_keeps_the_row_and_drops_text_and_history(comment, member
 
 def test_comment_delete_refused_for_others_and_twice(comment, member, other_member):
     with pytest.raises(ActionRefused, match="your own comments"):
-        comment_delete(comment=comment, by=other_member)
+        comment_delete(comment=comment, actor=other_member)
     assert Comment.objects.get(pk=comment.pk).state == ContentState.VISIBLE
-    comment_delete(comment=comment, by=member)
+    comment_delete(comment=comment, actor=member)
     with pytest.raises(ActionRefused, match="already deleted"):
-        comment_delete(comment=comment, by=member)
+        comment_delete(comment=comment, actor=member)
 
 
 def test_editing_a_deleted_comment_is_refused(comment, member):
-    comment_delete(comment=comment, by=member)
+    comment_delete(comment=comment, actor=member)
     with pytest.raises(ActionRefused):
-        comment_update(comment=comment, editor=member, body="Back from the dead")
+        comment_update(comment=comment, actor=member, body="Back from the dead")
     assert Comment.objects.get(pk=comment.pk).body == ""
 
 
@@ -371,63 +369,63 @@ def counters(comment: Comment) -> tuple[int, int, int]:
 
 
 def test_vote_up_then_down_switches_the_counters(comment, other_member):
-    comment_vote(comment=comment, user=other_member, value=1)
+    comment_vote(comment=comment, actor=other_member, value=1)
     assert counters(comment) == (1, 0, 1)
     assert Comment.objects.get(pk=comment.pk).confidence == pytest.approx(wilson_lower_bound(1, 0))
 
-    comment_vote(comment=comment, user=other_member, value=-1)
+    comment_vote(comment=comment, actor=other_member, value=-1)
     assert counters(comment) == (0, 1, -1)
     assert CommentVote.objects.get().value == -1  # switched, not a second vote
     assert Comment.objects.get(pk=comment.pk).confidence == 0.0
 
 
 def test_voting_the_same_way_twice_is_refused(comment, other_member):
-    comment_vote(comment=comment, user=other_member, value=1)
+    comment_vote(comment=comment, actor=other_member, value=1)
     with pytest.raises(ActionRefused, match="already voted that way"):
-        comment_vote(comment=comment, user=other_member, value=1)
+        comment_vote(comment=comment, actor=other_member, value=1)
     assert counters(comment) == (1, 0, 1)
     assert CommentVote.objects.count() == 1
 
 
 def test_vote_zero_takes_the_vote_back(comment, other_member):
-    comment_vote(comment=comment, user=other_member, value=-1)
-    comment_vote(comment=comment, user=other_member, value=0)
+    comment_vote(comment=comment, actor=other_member, value=-1)
+    comment_vote(comment=comment, actor=other_member, value=0)
     assert counters(comment) == (0, 0, 0)
     assert not CommentVote.objects.exists()
     assert Comment.objects.get(pk=comment.pk).confidence == 0.0
     with pytest.raises(ActionRefused, match="haven't voted"):
-        comment_vote(comment=comment, user=other_member, value=0)
+        comment_vote(comment=comment, actor=other_member, value=0)
 
 
 def test_voting_on_own_comment_is_refused(comment, member):
     with pytest.raises(ActionRefused, match="your own comment"):
-        comment_vote(comment=comment, user=member, value=1)
+        comment_vote(comment=comment, actor=member, value=1)
     assert counters(comment) == (0, 0, 0)
 
 
 @pytest.mark.parametrize("value", [2, -2, 5])
 def test_vote_values_other_than_up_down_or_nothing_are_refused(comment, other_member, value):
     with pytest.raises(ActionRefused):
-        comment_vote(comment=comment, user=other_member, value=value)
+        comment_vote(comment=comment, actor=other_member, value=value)
     assert not CommentVote.objects.exists()
 
 
 def test_deleted_comment_takes_no_new_votes_but_a_vote_can_be_withdrawn(
     comment, member, other_member, moderator
 ):
-    comment_vote(comment=comment, user=other_member, value=1)
-    comment_delete(comment=comment, by=member)
+    comment_vote(comment=comment, actor=other_member, value=1)
+    comment_delete(comment=comment, actor=member)
     with pytest.raises(ActionRefused, match="deleted or removed"):
-        comment_vote(comment=comment, user=moderator, value=1)
-    comment_vote(comment=comment, user=other_member, value=0)
+        comment_vote(comment=comment, actor=moderator, value=1)
+    comment_vote(comment=comment, actor=other_member, value=0)
     assert counters(comment) == (0, 0, 0)
 
 
 def test_vote_leaves_the_comment_tree_alone(post, comment, member, other_member):
-    child = comment_create(post=post, author=other_member, body="Reply", parent=comment)
+    child = comment_create(post=post, actor=other_member, body="Reply", parent=comment)
     stale = Comment.objects.get(pk=comment.pk)  # rght from before the next reply
-    comment_create(post=post, author=other_member, body="Reply 2", parent=comment)
-    comment_vote(comment=stale, user=other_member, value=1)
+    comment_create(post=post, actor=other_member, body="Reply 2", parent=comment)
+    comment_vote(comment=stale, actor=other_member, value=1)
     fresh = Comment.objects.get(pk=comment.pk)
     assert (fresh.lft, fresh.rght) == (1, 6)
     assert Comment.objects.get(pk=child.pk).parent_id == comment.pk
@@ -435,12 +433,12 @@ def test_vote_leaves_the_comment_tree_alone(post, comment, member, other_member)
 
 def test_confidence_ranks_five_up_above_sixty_up_forty_down(post, member):
     crowd = voters(100)
-    few = comment_create(post=post, author=member, body="Five up")
-    many = comment_create(post=post, author=member, body="Sixty up, forty down")
+    few = comment_create(post=post, actor=member, body="Five up")
+    many = comment_create(post=post, actor=member, body="Sixty up, forty down")
     for user in crowd[:5]:
-        comment_vote(comment=few, user=user, value=1)
+        comment_vote(comment=few, actor=user, value=1)
     for i, user in enumerate(crowd):
-        comment_vote(comment=many, user=user, value=1 if i < 60 else -1)
+        comment_vote(comment=many, actor=user, value=1 if i < 60 else -1)
 
     few.refresh_from_db()
     many.refresh_from_db()
@@ -477,14 +475,14 @@ def test_wilson_lower_bound_values():
 def test_concurrent_recommendations_and_double_clicks_count_each_member_once():
     section = Section.objects.create(name="Busy", slug="busy")
     author = make_member("author")
-    post = post_create(author=author, section=section, title="Popular", body="x", publish=True)
+    post = post_create(actor=author, section=section, title="Popular", body="x", publish=True)
     fans = [make_member(f"fan{i}") for i in range(6)]
     refused: list[int] = []
 
     def recommend(index: int) -> None:
         # Twelve threads, six members: each member clicks twice at the same moment.
         try:
-            post_recommend(post=post, user=fans[index % 6])
+            post_recommend(post=post, actor=fans[index % 6])
         except ActionRefused:
             refused.append(index)
 
@@ -519,8 +517,8 @@ def test_vote_and_reply_on_the_same_comment_at_once_do_not_deadlock(monkeypatch)
     """
     section = Section.objects.create(name="Busy", slug="busy")
     author, voter = make_member("author"), make_member("voter")
-    post = post_create(author=author, section=section, title="Lively", body="x", publish=True)
-    target = comment_create(post=post, author=author, body="Vote on me")
+    post = post_create(actor=author, section=section, title="Lively", body="x", publish=True)
+    target = comment_create(post=post, actor=author, body="Vote on me")
 
     # Pause the vote inside its transaction, after it has locked the comment.
     paused, resume = threading.Event(), threading.Event()
@@ -543,11 +541,11 @@ def test_vote_and_reply_on_the_same_comment_at_once_do_not_deadlock(monkeypatch)
             connection.close()
 
     vote = threading.Thread(
-        target=run, args=(lambda: comment_vote(comment=target, user=voter, value=1),)
+        target=run, args=(lambda: comment_vote(comment=target, actor=voter, value=1),)
     )
     answer = threading.Thread(
         target=run,
-        args=(lambda: comment_create(post=post, author=voter, body="Reply", parent=target),),
+        args=(lambda: comment_create(post=post, actor=voter, body="Reply", parent=target),),
     )
     vote.start()
     assert paused.wait(timeout=10), "the vote never reached wilson_lower_bound"
@@ -571,8 +569,8 @@ def test_vote_and_reply_on_the_same_comment_at_once_do_not_deadlock(monkeypatch)
 def test_concurrent_votes_replies_and_recommendations_keep_every_counter_exact():
     section = Section.objects.create(name="Busy", slug="busy")
     author = make_member("author")
-    post = post_create(author=author, section=section, title="Lively", body="x", publish=True)
-    target = comment_create(post=post, author=author, body="Vote on me")
+    post = post_create(actor=author, section=section, title="Lively", body="x", publish=True)
+    target = comment_create(post=post, actor=author, body="Vote on me")
     crowd = [make_member(f"member{i}") for i in range(8)]
 
     def act(index: int) -> None:
@@ -580,10 +578,10 @@ def test_concurrent_votes_replies_and_recommendations_keep_every_counter_exact()
         # recommendations update the post row: together they would show any lock-order deadlock.
         user = crowd[index]
         for round_ in range(4):
-            comment_vote(comment=target, user=user, value=1 if round_ % 2 == 0 else -1)
-            comment_create(post=post, author=user, body=f"{index}/{round_}", parent=target)
-        post_recommend(post=post, user=user)
-        comment_vote(comment=target, user=user, value=1 if index % 2 else 0)
+            comment_vote(comment=target, actor=user, value=1 if round_ % 2 == 0 else -1)
+            comment_create(post=post, actor=user, body=f"{index}/{round_}", parent=target)
+        post_recommend(post=post, actor=user)
+        comment_vote(comment=target, actor=user, value=1 if index % 2 else 0)
 
     started = timezone.now()
     errors = in_threads(act, len(crowd))
@@ -605,15 +603,15 @@ def test_replies_notify_the_member_answered_but_not_oneself(post, member, other_
     from accounts.models import Notification
 
     with on_commit():
-        top = comment_create(post=post, author=other_member, body="To the post")
+        top = comment_create(post=post, actor=other_member, body="To the post")
     assert Notification.objects.get(user=member, kind="reply").url == top.get_absolute_url()
     with on_commit():
-        answer = comment_create(post=post, author=member, body="Back to you", parent=top)
+        answer = comment_create(post=post, actor=member, body="Back to you", parent=top)
     note = Notification.objects.get(user=other_member, kind="reply")
     assert note.url == answer.get_absolute_url()
     assert "replied to your comment" in note.message
     with on_commit():
-        comment_create(post=post, author=member, body="Talking to myself", parent=answer)
+        comment_create(post=post, actor=member, body="Talking to myself", parent=answer)
     assert Notification.objects.filter(user=member, kind="reply").count() == 1
     member.refresh_from_db()
     assert member.unread_notifications == 1
