@@ -110,6 +110,11 @@ class Moderatable(models.Model):
             detail = f": {self.removed_reason}"
         return f"[{ContentState(self.state).label.lower()}{detail}]"
 
+    def is_someone_elses(self, user) -> bool:
+        """The user is a member, and not its owner (anonymous visitors own nothing, may do
+        nothing)."""
+        return user is not None and user.is_authenticated and not self.is_owned_by(user)
+
     def is_visible_to(self, user) -> bool:
         """Whether the user may know it exists at all (a draft, say, is its authors' only)."""
         return True
@@ -117,15 +122,30 @@ class Moderatable(models.Model):
     def can_report(self, user) -> bool:
         """A member may report what still stands (or is hidden pending review), not their own."""
         return (
-            user is not None
-            and user.is_authenticated
-            and self.state in (ContentState.VISIBLE, ContentState.HIDDEN)
-            and not self.is_owned_by(user)
+            self.state in (ContentState.VISIBLE, ContentState.HIDDEN)
+            and self.is_someone_elses(user)
             and self.is_visible_to(user)
         )
 
     def can_moderate(self, user) -> bool:
         return user is not None and user.is_authenticated and user.is_moderator
+
+
+class AuthoredContent(Moderatable):
+    """Moderatable content that its author alone edits and deletes, while it stands (posts and
+    comments). Its history is the author's and the moderators' to read."""
+
+    class Meta:
+        abstract = True
+
+    def can_edit(self, user) -> bool:
+        return self.is_owned_by(user) and self.is_visible
+
+    def can_delete(self, user) -> bool:
+        return self.is_owned_by(user) and self.is_visible
+
+    def can_see_history(self, user) -> bool:
+        return self.is_owned_by(user) or self.can_moderate(user)
 
 
 class Section(models.Model):
@@ -160,7 +180,7 @@ class PostQuerySet(models.QuerySet):
         return self.select_related("author", "section").defer("body", "body_html")
 
 
-class Post(Moderatable):
+class Post(AuthoredContent):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -227,26 +247,12 @@ class Post(Moderatable):
     def accepts_replies(self) -> bool:
         return self.is_published and self.is_visible and not self.is_locked
 
-    # Who may do what: the one place each rule is written (views, services and templates ask).
-
-    def can_edit(self, user) -> bool:
-        return self.is_owned_by(user) and self.is_visible
-
-    def can_delete(self, user) -> bool:
-        return self.is_owned_by(user) and self.is_visible
-
-    def can_see_history(self, user) -> bool:
-        return self.is_owned_by(user) or self.can_moderate(user)
+    # Who may do what: the one place each rule is written (views, services and templates ask;
+    # editing, deleting and history come from AuthoredContent).
 
     def can_recommend(self, user) -> bool:
         """Recommending (or taking it back): members, on others' published posts that stand."""
-        return (
-            user is not None
-            and user.is_authenticated
-            and not self.is_owned_by(user)
-            and self.is_published
-            and self.is_visible
-        )
+        return self.is_someone_elses(user) and self.is_published and self.is_visible
 
     @property
     def moderation_label(self) -> str:
@@ -289,7 +295,7 @@ class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
         return super()._get_next_tree_id()
 
 
-class Comment(MPTTModel, Moderatable):
+class Comment(MPTTModel, AuthoredContent):
     """A reply to a post or to another comment. Each top-level comment is its own MPTT tree.
 
     Write only through forum.services, which lock the post row first: django-mptt does no locking.
@@ -332,24 +338,10 @@ class Comment(MPTTModel, Moderatable):
         """All replies below this comment, counted from the tree without a query."""
         return (self.rght - self.lft - 1) // 2
 
-    def can_edit(self, user) -> bool:
-        return self.is_owned_by(user) and self.is_visible
-
-    def can_delete(self, user) -> bool:
-        return self.is_owned_by(user) and self.is_visible
-
-    def can_see_history(self, user) -> bool:
-        return self.is_owned_by(user) or self.can_moderate(user)
-
     def can_vote(self, user) -> bool:
         """Up- or down-voting: members, on others' comments that stand (taking a vote back is
         allowed whatever became of the comment)."""
-        return (
-            user is not None
-            and user.is_authenticated
-            and not self.is_owned_by(user)
-            and self.is_visible
-        )
+        return self.is_someone_elses(user) and self.is_visible
 
     @property
     def moderation_label(self) -> str:
