@@ -168,7 +168,7 @@ class CampaignFields:
 
 @transaction.atomic
 def campaign_create(
-    *, creator: User, fields: CampaignFields, image: File | None = None
+    *, creator: User, fields: CampaignFields, image: File[bytes] | None = None
 ) -> Campaign:
     """A new draft, owned by its creator. The same draft submitted twice in a moment is one."""
     ensure_can_participate(creator)
@@ -216,7 +216,7 @@ def campaign_edit(
     campaign: Campaign,
     editor: User,
     fields: CampaignFields,
-    image: File | None = None,
+    image: File[bytes] | None = None,
     remove_image: bool = False,
     change_note: str = "",
 ) -> Campaign:
@@ -448,9 +448,10 @@ def organiser_add(*, campaign: Campaign, by: User, user: User) -> Organiser:
 def organiser_remove(*, campaign: Campaign, by: User, organiser: Organiser) -> None:
     """The owner removes a co-organiser, or a co-organiser steps down. The owner stays."""
     campaign = _lock(campaign)
-    organiser = Organiser.objects.filter(pk=organiser.pk, campaign=campaign).first()
-    if organiser is None:
+    current = Organiser.objects.filter(pk=organiser.pk, campaign=campaign).first()
+    if current is None:
         raise ActionRefused("That member is not an organiser of this campaign.")
+    organiser = current
     if organiser.role == Organiser.Role.OWNER:
         raise ActionRefused("The owner can't be removed.")
     if not campaign.can_remove_organiser(by, organiser):
