@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:8000"
-	@echo "make test   - ruff, makemigrations --check and the whole pytest suite"
+	@echo "make test   - ruff, mypy, makemigrations --check and the whole pytest suite"
 	@echo "make fmt    - format and fix lint in place"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
 	@echo "make browser - install Debian's Chromium for the browser tests (root, apt)"
@@ -30,6 +30,7 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -54,7 +55,7 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
 
 # Mutation testing of the modules that hold the rules (docs/mutation.md); slow, so not in CI.
 # cosmic-ray (pinned here) stays out of requirements.lock: it brings ~20 packages that `make run`

@@ -1,11 +1,21 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import Affiliation, User
 
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec
 
-class AffiliationInline(admin.TabularInline):
+
+class AffiliationInline(admin.TabularInline[Affiliation, User]):
     model = Affiliation
     extra = 0
     readonly_fields = ["consented_at"]
@@ -15,10 +25,12 @@ class SuspendedFilter(admin.SimpleListFilter):
     title = "suspension"
     parameter_name = "suspended"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> Iterable[tuple[str, str]]:
         return [("yes", "Suspended now"), ("no", "Not suspended")]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
         now = timezone.now()
         if self.value() == "yes":
             return queryset.filter(suspended_until__gt=now)
@@ -28,7 +40,7 @@ class SuspendedFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     """Members. Only superusers change accounts; moderators (view_user) see them read-only and act
     through the suspend/ban actions, which forum.admin adds (they call forum.moderation, and accounts
     doesn't import forum)."""
@@ -52,7 +64,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
     search_fields = ["username", "display_name", "email"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),  # Django's own: never None
         ("Profile", {"fields": ("display_name", "bio", "privacy_accepted_at")}),
         ("Moderation", {"fields": ("suspended_until", "suspension_reason")}),
     )
@@ -69,20 +81,20 @@ class UserAdmin(DjangoUserAdmin):
     # A staff member holding change_user is still refused: emails, passwords, groups and staff
     # flags are for superusers only. Without change permission Django shows the read-only view,
     # and refuses the change form's POST and the password page with 403.
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser and super().has_add_permission(request)
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return request.user.is_superuser and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
-    def has_moderate_member_permission(self, request) -> bool:
+    def has_moderate_member_permission(self, request: HttpRequest) -> bool:
         """What the suspend/ban admin actions require (@admin.action(permissions=[...]))."""
         return request.user.has_perm(f"{self.opts.app_label}.moderate_member")
 
-    def get_fieldsets(self, request, obj=None):
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> _FieldsetSpec:
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser or obj is None:
             return fieldsets

@@ -1,8 +1,17 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
-def create_cache_table(sender, using="default", verbosity=1, **kwargs) -> None:
+
+def create_cache_table(
+    sender: AppConfig, using: str = "default", verbosity: int = 1, **kwargs: Any
+) -> None:
     from django.core.management import call_command
 
     call_command("createcachetable", database=using, verbosity=max(verbosity - 1, 0))
@@ -30,7 +39,7 @@ class AccountsConfig(AppConfig):
             create_cache_table, sender=self, dispatch_uid="accounts.create_cache_table"
         )
 
-    def build_demo(self, stdout) -> None:
+    def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from django.db import transaction
 
         from .demo import build_members

@@ -1,7 +1,11 @@
+from __future__ import annotations
+
 from allauth.account import app_settings
 from allauth.account.app_settings import LoginMethod
 from allauth.account.auth_backends import AuthenticationBackend
 from allauth.account.models import EmailAddress
+
+from .models import User
 
 
 class VerifiedEmailBackend(AuthenticationBackend):
@@ -14,12 +18,13 @@ class VerifiedEmailBackend(AuthenticationBackend):
     would catch an upgrade that stops calling it.
     """
 
-    def _authenticate_by_email(self, email: str, password: str):
+    def _authenticate_by_email(self, email: str, password: str) -> User | None:
         if not email or LoginMethod.EMAIL not in app_settings.LOGIN_METHODS:
             return None
         # allauth stores addresses lower-cased, and looks them up the same way.
         addresses = EmailAddress.objects.filter(email=email.lower(), verified=True)
         for address in addresses.select_related("user"):
-            if self._check_password(address.user, password):
-                return address.user
+            user: User = address.user  # allauth is untyped: its models are Any
+            if self._check_password(user, password):
+                return user
         return None

@@ -1,7 +1,12 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django import forms
+from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import Affiliation, Visibility
+from .models import Affiliation, User, Visibility
 from .validators import USERNAME_RULE
 
 
@@ -17,7 +22,7 @@ class SignupExtraForm(forms.Form):
         error_messages={"required": "You need to accept the privacy notice to join."},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "username" in self.fields:  # declared by allauth's sign-up form, our subclass
             self.fields[
@@ -26,7 +31,7 @@ class SignupExtraForm(forms.Form):
                 f"Shown on your profile and beside what you write, as @name. {USERNAME_RULE}"
             )
 
-    def signup(self, request, user) -> None:
+    def signup(self, request: HttpRequest, user: User) -> None:
         user.privacy_accepted_at = timezone.now()
         user.save(update_fields=["privacy_accepted_at"])
 
@@ -41,7 +46,7 @@ class ProfileForm(forms.Form):
     display_name = forms.CharField(max_length=60, required=False)
     bio = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 5}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # One name / visibility / consent triple per affiliation kind.
         for kind, label in Affiliation.Kind.choices:
@@ -59,8 +64,9 @@ class ProfileForm(forms.Form):
                 help_text=CONSENT_HELP,
             )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         for kind, label in Affiliation.Kind.choices:
             if cleaned.get(f"{kind}_name") and not cleaned.get(f"{kind}_consent"):
                 self.add_error(
@@ -72,15 +78,15 @@ class ProfileForm(forms.Form):
 
     def affiliations(self) -> dict[str, tuple[str, str] | None]:
         """{kind: (name, visibility)} for the kinds the member shares, None for the ones they don't."""
-        result = {}
+        result: dict[str, tuple[str, str] | None] = {}
         for kind, _label in Affiliation.Kind.choices:
             name = self.cleaned_data.get(f"{kind}_name", "").strip()
             result[kind] = (name, self.cleaned_data[f"{kind}_visibility"]) if name else None
         return result
 
     @classmethod
-    def initial_for(cls, user) -> dict:
-        initial = {"display_name": user.display_name, "bio": user.bio}
+    def initial_for(cls, user: User) -> dict[str, Any]:
+        initial: dict[str, Any] = {"display_name": user.display_name, "bio": user.bio}
         for affiliation in user.affiliations.all():
             initial[f"{affiliation.kind}_name"] = affiliation.name
             initial[f"{affiliation.kind}_visibility"] = affiliation.visibility

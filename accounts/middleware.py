@@ -1,5 +1,7 @@
 """Requests no page can mean anything by: a 400 with a plain page, never a 500."""
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 
@@ -33,7 +35,7 @@ def malformed(request: HttpRequest) -> str | None:
 
 
 class RejectMalformedRequestsMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from collections.abc import Collection
+from typing import Any, Self
+
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -15,15 +18,17 @@ from .validators import (
 )
 
 
-class UsernameSkeletonField(models.CharField):
+class UsernameSkeletonField(models.CharField[str | None, str | None]):
     """Filled from the username on insert (bulk_create too: Django calls pre_save there) and when
     the username changes, so the look-alike check is one lookup on a unique index."""
 
-    def pre_save(self, model_instance, add):
+    # Any: a User, or the historical model of one in a migration (which is not this class).
+    def pre_save(self, model_instance: Any, add: bool) -> str | None:
         # getattr: migrations' historical models have no _loaded_username.
         if add or model_instance.username != getattr(model_instance, "_loaded_username", None):
             setattr(model_instance, self.attname, username_skeleton(model_instance.username))
-        return super().pre_save(model_instance, add)
+        value: str | None = super().pre_save(model_instance, add)
+        return value
 
 
 class User(AbstractUser):
@@ -60,7 +65,8 @@ class User(AbstractUser):
 
     # AbstractUser's first_name/last_name are never asked for: we collect the minimum.
 
-    class Meta(AbstractUser.Meta):
+    # Django documents inheriting an abstract base's Meta; django-stubs doesn't declare this one.
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined,misc]
         # Held by the Moderators group (accounts.permissions): the admin's suspend/ban actions.
         permissions = [("moderate_member", "Can suspend and ban members")]
 
@@ -71,13 +77,13 @@ class User(AbstractUser):
         return self.username
 
     @classmethod
-    def from_db(cls, db, field_names, values):
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:
         instance = super().from_db(db, field_names, values)
         if "username" in field_names:
             instance._loaded_username = instance.username
         return instance
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "username" in update_fields:
             kwargs["update_fields"] = {*update_fields, "username_skeleton"}
@@ -129,8 +135,8 @@ class Visibility(models.TextChoices):
     PRIVATE = "private", "Only me"
 
 
-class AffiliationQuerySet(models.QuerySet):
-    def visible_to(self, viewer) -> AffiliationQuerySet:
+class AffiliationQuerySet(models.QuerySet["Affiliation"]):
+    def visible_to(self, viewer: User | AnonymousUser | None) -> AffiliationQuerySet:
         if viewer is None or not viewer.is_authenticated:
             return self.filter(visibility=Visibility.PUBLIC)
         return self.filter(

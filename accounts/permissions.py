@@ -15,8 +15,11 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Iterable
+from typing import Any
 
 from django.apps import apps as global_apps
+from django.apps.config import AppConfig
+from django.apps.registry import Apps
 from django.contrib.auth.management import create_permissions
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, router
@@ -42,7 +45,7 @@ def grant_group_permissions(
     permissions: Iterable[str],
     *,
     using: str = DEFAULT_DB_ALIAS,
-    apps=global_apps,
+    apps: Apps = global_apps,
     strict: bool = True,
 ) -> tuple[set[str], set[str]]:
     """Give the group exactly these permissions ("app_label.codename"), creating the group if needed.
@@ -85,14 +88,21 @@ def grant_group_permissions(
 
 
 def sync_moderator_permissions(
-    *, using: str = DEFAULT_DB_ALIAS, apps=global_apps, strict: bool = True
+    *, using: str = DEFAULT_DB_ALIAS, apps: Apps = global_apps, strict: bool = True
 ) -> tuple[set[str], set[str]]:
     return grant_group_permissions(
         MODERATORS_GROUP, moderator_permissions(), using=using, apps=apps, strict=strict
     )
 
 
-def sync_after_migrate(sender, *, using=DEFAULT_DB_ALIAS, apps=global_apps, verbosity=1, **kwargs):
+def sync_after_migrate(
+    sender: AppConfig,
+    *,
+    using: str = DEFAULT_DB_ALIAS,
+    apps: Apps = global_apps,
+    verbosity: int = 1,
+    **kwargs: Any,
+) -> None:
     """post_migrate receiver, connected for the accounts app only (see AccountsConfig.ready)."""
     try:
         Group = apps.get_model("auth", "Group")

@@ -12,7 +12,8 @@ class ProfileRefused(Exception):
 
 
 # Who sees an affiliation, narrowest first: a suspended member may move down this list, never up.
-_AUDIENCE = [Visibility.PRIVATE, Visibility.MEMBERS, Visibility.PUBLIC]
+# (str: what the form and the rows hold; a Visibility equals its value.)
+_AUDIENCE: list[str] = [Visibility.PRIVATE, Visibility.MEMBERS, Visibility.PUBLIC]
 
 
 def profile_update(

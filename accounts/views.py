@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .forms import ProfileForm
+from .http import AuthenticatedHttpRequest
 from .models import User
 from .services import ProfileRefused, notifications_mark_read, profile_update
 
@@ -22,7 +23,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile_edit(request: HttpRequest) -> HttpResponse:
+def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Always the logged-in member's own profile: there is no URL or field naming another member.
     user = request.user
     form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(user))
@@ -48,13 +49,13 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(request.user.notifications.all(), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/notifications.html", {"page": page})
 
 
 @login_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     notifications_mark_read(actor=request.user)
     return redirect("accounts:notifications")

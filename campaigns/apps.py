@@ -1,4 +1,11 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 
 class CampaignsConfig(AppConfig):
@@ -39,7 +46,7 @@ class CampaignsConfig(AppConfig):
             self.label, ["campaigns.view_campaign", "campaigns.change_campaign"]
         )
 
-    def build_demo(self, stdout) -> None:
+    def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo
 
         build_demo(stdout)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -27,6 +28,9 @@ from forum.markup import render_markdown
 from forum.models import Post, Section, hot_score
 
 from . import services
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 from .models import (
     CONTACT_CONSENT,
     SUPPORT_CONSENT,
@@ -225,7 +229,7 @@ Read the discussion in the forum and add your name. When we reach 500 we take it
 ]
 
 
-def build_demo(stdout) -> None:
+def build_demo(stdout: SupportsWrite[str]) -> None:
     if Campaign.objects.filter(slug=SEED_SLUG).exists():
         stdout.write("Campaign demo data already present: skipped.")
         return
@@ -258,7 +262,7 @@ def build_demo(stdout) -> None:
     )
 
 
-def _make(plan: Plan, users: dict[str, User], rng: random.Random, now) -> Campaign:
+def _make(plan: Plan, users: dict[str, User], rng: random.Random, now: datetime) -> Campaign:
     owner = users[plan.owner]
     published_at = now - timedelta(days=plan.days_ago, hours=rng.randint(1, 9))
     deadline = None
@@ -311,7 +315,7 @@ def _make(plan: Plan, users: dict[str, User], rng: random.Random, now) -> Campai
     return campaign
 
 
-def _attach_discussion(campaign: Campaign, owner: User, plan: Plan, published_at) -> None:
+def _attach_discussion(campaign: Campaign, owner: User, plan: Plan, published_at: datetime) -> None:
     """Publish through the service (which opens a forum post); the seed campaign instead takes
     over the forum demo's own "Take back control of party finances" thread, with its replies."""
     existing = None
@@ -327,15 +331,23 @@ def _attach_discussion(campaign: Campaign, owner: User, plan: Plan, published_at
     if existing is None:
         # Date the new discussion with its campaign, so the demo's Hot list isn't all campaigns.
         campaign.refresh_from_db()
-        Post.objects.filter(pk=campaign.discussion_id).update(
-            created_at=published_at,
-            published_at=published_at,
-            last_activity_at=published_at,
-            hot=hot_score(0, published_at),
-        )
+        if campaign.discussion_id is not None:  # publishing opened it
+            Post.objects.filter(pk=campaign.discussion_id).update(
+                created_at=published_at,
+                published_at=published_at,
+                last_activity_at=published_at,
+                hot=hot_score(0, published_at),
+            )
 
 
-def _add_supporters(campaign, plan: Plan, users, rng: random.Random, published_at, now) -> None:
+def _add_supporters(
+    campaign: Campaign,
+    plan: Plan,
+    users: dict[str, User],
+    rng: random.Random,
+    published_at: datetime,
+    now: datetime,
+) -> None:
     # Only members who had joined by the time the campaign opened: nobody supports before joining.
     pool = [u for name, u in users.items() if name != plan.owner and u.date_joined < published_at]
     chosen = rng.sample(pool, min(plan.supporters, len(pool)))
@@ -364,7 +376,7 @@ def _add_supporters(campaign, plan: Plan, users, rng: random.Random, published_a
     Campaign.objects.filter(pk=campaign.pk).update(support_count=len(supports))
 
 
-def _seed_extras(campaign: Campaign, owner: User, now) -> None:
+def _seed_extras(campaign: Campaign, owner: User, now: datetime) -> None:
     last = campaign.supports.aggregate(last=Max("created_at"))["last"] or now
     CampaignChange.objects.create(
         campaign=campaign,
@@ -385,7 +397,7 @@ def _seed_extras(campaign: Campaign, owner: User, now) -> None:
     )
 
 
-def _banner(title: str) -> ContentFile:
+def _banner(title: str) -> ContentFile[bytes]:
     """A 1200x630 share image drawn here, so the demo needs no binary files."""
     image = Image.new("RGB", (1200, 630), (163, 22, 27))
     draw = ImageDraw.Draw(image)

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
 from django import forms
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 
 from forum.models import Section
 
@@ -17,15 +23,24 @@ from .models import (
     Support,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 MARKDOWN_HELP = "Markdown: **bold**, *italic*, [links](https://…), lists, > quotes."
 
 
-def _not_blank(message: str):
+def _not_blank(message: str) -> Callable[[str], None]:
     def check(value: str) -> None:
         if not value.strip():
             raise forms.ValidationError(message)
 
     return check
+
+
+def _mutable_copy(data: Mapping[str, Any]) -> MultiValueDict[str, Any] | dict[str, Any]:
+    """A copy of a bound form's data to change before it is shown again: a QueryDict (the
+    request's POST) or MultiValueDict copies as itself, keeping every value of a key."""
+    return data.copy() if isinstance(data, MultiValueDict) else dict(data)
 
 
 class CampaignForm(forms.Form):
@@ -113,7 +128,13 @@ class CampaignForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, campaign: Campaign | None = None, user=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        campaign: Campaign | None = None,
+        user: User | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.campaign = campaign
         self.user = user  # whose kept image a token may name
         self.pending: images.PendingImage | None = None
@@ -139,21 +160,22 @@ class CampaignForm(forms.Form):
         if campaign is None or campaign.is_draft:
             del self.fields["change_note"]  # a draft has no supporters to tell
 
-    def clean_deadline(self):
-        deadline = self.cleaned_data["deadline"]
+    def clean_deadline(self) -> date | None:
+        deadline: date | None = self.cleaned_data["deadline"]
         unchanged = self.campaign is not None and deadline == self.campaign.deadline
         if deadline and deadline < timezone.localdate() and not unchanged:
             raise forms.ValidationError("The deadline can't be in the past.")
         return deadline
 
-    def clean_image(self):
+    def clean_image(self) -> ContentFile[bytes] | None:
         upload = self.cleaned_data.get("image")
         if not upload:
             return None
         return images.clean_image(upload)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         self._use_pending_image(data)
         keeps_image = (
             self.campaign is not None and bool(self.campaign.image) and not data.get("remove_image")
@@ -163,7 +185,7 @@ class CampaignForm(forms.Form):
             self.add_error("image_alt", "Describe the image for people who can't see it.")
         return data
 
-    def _use_pending_image(self, data: dict) -> None:
+    def _use_pending_image(self, data: dict[str, Any]) -> None:
         """With no new image chosen, the one kept from before is this submission's image. A token
         signed for another member, or too old, names nothing."""
         token = data.get("pending_image") or ""
@@ -186,12 +208,14 @@ class CampaignForm(forms.Form):
         if self.pending is not None and (fresh is not None or data.get("drop_pending_image")):
             images.pending_discard(self.pending)
             self.pending = None
-        if fresh is not None:
+        # (A form without a member keeps no image, as it finds none: _use_pending_image.)
+        if fresh is not None and self.user is not None:
             self.pending = images.pending_keep(fresh, user=self.user)
             self._pending_used = True
-        self.data = self.data.copy()
-        self.data["pending_image"] = self.pending.token if self.pending else ""
-        self.data.pop("drop_pending_image", None)
+        data = _mutable_copy(self.data)
+        data["pending_image"] = self.pending.token if self.pending else ""
+        data.pop("drop_pending_image", None)
+        self.data = data
 
     def forget_pending_image(self) -> None:
         """After a save the kept file is no longer needed (the campaign has its own copy)."""
@@ -212,26 +236,28 @@ class _ConsentForm(forms.Form):
     kept), instead of consenting to a text they never saw.
     """
 
-    def __init__(self, *args, wordings: dict[str, ConsentText], **kwargs):
+    def __init__(self, *args: Any, wordings: dict[str, ConsentText], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.wordings = wordings  # box name -> the wording it must have been shown with
         for box, wording in wordings.items():
             self.fields[box].label = wording.text
             self.fields[f"{box}_consent_version"].initial = wording.version
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         stale = [
             box
             for box, wording in self.wordings.items()
             if data.get(box) and data.get(f"{box}_consent_version") != wording.version
         ]
         if stale:
-            self.data = self.data.copy()
+            shown = _mutable_copy(self.data)
             for box, wording in self.wordings.items():
-                self.data[f"{box}_consent_version"] = wording.version
+                shown[f"{box}_consent_version"] = wording.version
             for box in stale:
-                self.data.pop(box, None)
+                shown.pop(box, None)
+            self.data = shown
             raise forms.ValidationError(WORDING_CHANGED, code="wording_changed")
         return data
 
@@ -253,7 +279,7 @@ class SupportForm(_ConsentForm):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         wordings = {"support": SUPPORT_CONSENT, "contact": CONTACT_CONSENT}
         super().__init__(*args, wordings=wordings, **kwargs)
 
@@ -268,7 +294,7 @@ class SupportChoicesForm(_ConsentForm):
         label="How your name shows", choices=NameVisibility.choices, widget=forms.RadioSelect
     )
 
-    def __init__(self, *args, support: Support, **kwargs):
+    def __init__(self, *args: Any, support: Support, **kwargs: Any) -> None:
         kwargs.setdefault(
             "initial", {"contact": support.contact_ok, "name_visibility": support.name_visibility}
         )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from io import BytesIO
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -28,6 +29,9 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_SIDE = 4000
@@ -45,11 +49,15 @@ UNREADABLE = "That file isn't an image we can read. Upload a JPEG, PNG, WebP or 
 _SRGB = ImageCms.createProfile("sRGB")
 
 
-def clean_image(upload: UploadedFile) -> ContentFile:
+def clean_image(upload: UploadedFile) -> ContentFile[bytes]:
     """Validate an uploaded image and return a clean re-encoded copy, or raise ValidationError."""
-    if upload.size > MAX_BYTES:
+    size = upload.size
+    if size is None:  # Django's uploads always know it; a file that doesn't is measured
+        upload.seek(0)
+        size = len(upload.read(MAX_BYTES + 1))
+    if size > MAX_BYTES:
         raise ValidationError(
-            f"The image is {upload.size / 1_048_576:.1f} MB; the limit is "
+            f"The image is {size / 1_048_576:.1f} MB; the limit is "
             f"{MAX_BYTES // 1_048_576} MB. Make it smaller and upload it again."
         )
     upload.seek(0)
@@ -159,7 +167,7 @@ class PendingImage:
         return default_storage.url(self.name)
 
 
-def pending_keep(image: File, *, user) -> PendingImage:
+def pending_keep(image: File[bytes], *, user: User) -> PendingImage:
     """Store a checked image until the form is saved, and sign a token naming it and its member."""
     suffix = PurePosixPath(image.name or "").suffix.lower()
     suffix = suffix if suffix in FORMATS.values() else ".png"
@@ -169,7 +177,7 @@ def pending_keep(image: File, *, user) -> PendingImage:
     return PendingImage(name=name, token=token)
 
 
-def pending_find(token: str, *, user) -> PendingImage | None:
+def pending_find(token: str, *, user: User) -> PendingImage | None:
     """The kept image a token names, if the token was signed here, for this member, within
     PENDING_MAX_AGE, and the file is still there. Anything else is None."""
     try:
@@ -186,7 +194,7 @@ def pending_find(token: str, *, user) -> PendingImage | None:
     return PendingImage(name=name, token=token)
 
 
-def pending_open(pending: PendingImage) -> ContentFile | None:
+def pending_open(pending: PendingImage) -> ContentFile[bytes] | None:
     """The kept image's bytes, ready to save as a campaign's image (it was checked when kept)."""
     try:
         with default_storage.open(pending.name, "rb") as stored:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -22,6 +23,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from forum.models import ContentState, Moderatable, Post, Section
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -75,8 +81,8 @@ def campaign_image_path(instance: Campaign, filename: str) -> str:
     return f"campaigns/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class CampaignQuerySet(models.QuerySet):
-    def visible_to(self, user) -> CampaignQuerySet:
+class CampaignQuerySet(models.QuerySet["Campaign"]):
+    def visible_to(self, user: User | AnonymousUser | None) -> CampaignQuerySet:
         """Campaigns a user may open: all but drafts, and drafts only for their organisers.
 
         Exists() rather than a join: a join on organisers would repeat a campaign per organiser.
@@ -194,17 +200,17 @@ class Campaign(Moderatable):
     def moderation_label(self) -> str:
         return f"campaign #{self.pk} by @{self.created_by.username}"
 
-    def is_visible_to(self, user) -> bool:
+    def is_visible_to(self, user: User | AnonymousUser) -> bool:
         """Drafts are their organisers' only (the report and moderation pages ask this too)."""
         return not self.is_draft or self.is_organiser(user)
 
-    def can_report(self, user) -> bool:
+    def can_report(self, user: User | AnonymousUser) -> bool:
         return not self.is_draft and not self.is_organiser(user) and super().can_report(user)
 
-    def can_moderate(self, user) -> bool:
+    def can_moderate(self, user: User | AnonymousUser) -> bool:
         return not self.is_draft and super().can_moderate(user)
 
-    def content_visible_to(self, user) -> bool:
+    def content_visible_to(self, user: User | AnonymousUser) -> bool:
         """Whether a user may read what the campaign says (title, summary, who/what/why, image,
         updates). Once removed or hidden, only its organisers and the moderators may."""
         return self.is_visible or self.is_organiser(user) or super().can_moderate(user)
@@ -253,7 +259,7 @@ class Campaign(Moderatable):
         self._roles = {o.user_id: o.role for o in organisers}
         return organisers
 
-    def role_for(self, user) -> str | None:
+    def role_for(self, user: User | AnonymousUser) -> str | None:
         """'owner', 'organiser' or None. One query per instance, then cached."""
         if user is None or not user.is_authenticated:
             return None
@@ -261,41 +267,41 @@ class Campaign(Moderatable):
             self._roles = dict(self.organisers.values_list("user_id", "role"))
         return self._roles.get(user.pk)
 
-    def is_organiser(self, user) -> bool:
+    def is_organiser(self, user: User | AnonymousUser) -> bool:
         return self.role_for(user) is not None
 
-    def is_owner(self, user) -> bool:
+    def is_owner(self, user: User | AnonymousUser) -> bool:
         return self.role_for(user) == Organiser.Role.OWNER
 
     # Permissions: each rule once, here. Views and templates ask them (the page through
     # permissions_for); services ask them again under the row lock.
 
-    def can_publish(self, user) -> bool:
+    def can_publish(self, user: User | AnonymousUser) -> bool:
         return self.is_draft and self.is_organiser(user)
 
-    def can_edit(self, user) -> bool:
+    def can_edit(self, user: User | AnonymousUser) -> bool:
         return self.is_organiser(user) and self.status in (self.Status.DRAFT, self.Status.PUBLISHED)
 
-    def can_manage_organisers(self, user) -> bool:
+    def can_manage_organisers(self, user: User | AnonymousUser) -> bool:
         return self.is_owner(user) and not self.is_archived
 
-    def can_remove_organiser(self, user, organiser: Organiser) -> bool:
+    def can_remove_organiser(self, user: User | AnonymousUser, organiser: Organiser) -> bool:
         """The owner removes co-organisers; a co-organiser may step down."""
         return self.is_owner(user) or (user.is_authenticated and organiser.user_id == user.pk)
 
-    def can_post_update(self, user) -> bool:
+    def can_post_update(self, user: User | AnonymousUser) -> bool:
         return self.is_organiser(user) and self.status in (
             self.Status.PUBLISHED,
             self.Status.CLOSED,
         )
 
-    def can_close(self, user) -> bool:
+    def can_close(self, user: User | AnonymousUser) -> bool:
         return self.is_organiser(user) and self.is_open
 
-    def can_archive(self, user) -> bool:
+    def can_archive(self, user: User | AnonymousUser) -> bool:
         return self.is_organiser(user) and self.is_closed
 
-    def can_reopen(self, user) -> bool:
+    def can_reopen(self, user: User | AnonymousUser) -> bool:
         # Status first: is_moderator costs a query, asked only when reopening is possible.
         return (
             self.status in (self.Status.CLOSED, self.Status.ARCHIVED)
@@ -306,7 +312,7 @@ class Campaign(Moderatable):
     def accepts_support(self) -> bool:
         return self.is_open and self.is_visible
 
-    def permissions_for(self, user) -> CampaignPermissions:
+    def permissions_for(self, user: User | AnonymousUser) -> CampaignPermissions:
         """Everything the campaign page offers this user, worked out once per page."""
         see_content = self.content_visible_to(user)
         return CampaignPermissions(
@@ -370,8 +376,8 @@ class Organiser(models.Model):
         return f"{self.user_id} {self.role} of campaign {self.campaign_id}"
 
 
-class SupportQuerySet(models.QuerySet):
-    def named_for(self, viewer) -> SupportQuerySet:
+class SupportQuerySet(models.QuerySet["Support"]):
+    def named_for(self, viewer: User | AnonymousUser | None) -> SupportQuerySet:
         """Supports whose name this viewer may see, by each supporter's own choice."""
         if viewer is not None and viewer.is_authenticated:
             return self.filter(name_visibility__in=[NameVisibility.PUBLIC, NameVisibility.MEMBERS])

@@ -172,7 +172,9 @@ class CampaignFields:
 
 
 @transaction.atomic
-def campaign_create(*, actor: User, fields: CampaignFields, image: File | None = None) -> Campaign:
+def campaign_create(
+    *, actor: User, fields: CampaignFields, image: File[bytes] | None = None
+) -> Campaign:
     """A new draft, owned by its creator. The same draft submitted twice in a moment is one."""
     ensure_can_participate(actor)
     User.objects.select_for_update().get(pk=actor.pk)  # serialise this member's submissions
@@ -219,7 +221,7 @@ def campaign_update(
     campaign: Campaign,
     actor: User,
     fields: CampaignFields,
-    image: File | None = None,
+    image: File[bytes] | None = None,
     remove_image: bool = False,
     change_note: str = "",
 ) -> Campaign:
@@ -451,9 +453,10 @@ def organiser_add(*, campaign: Campaign, actor: User, member: User) -> Organiser
 def organiser_remove(*, campaign: Campaign, actor: User, organiser: Organiser) -> None:
     """The owner removes a co-organiser, or a co-organiser steps down. The owner stays."""
     campaign = _lock(campaign)
-    organiser = Organiser.objects.filter(pk=organiser.pk, campaign=campaign).first()
-    if organiser is None:
+    current = Organiser.objects.filter(pk=organiser.pk, campaign=campaign).first()
+    if current is None:
         raise ActionRefused("That member is not an organiser of this campaign.")
+    organiser = current
     if organiser.role == Organiser.Role.OWNER:
         raise ActionRefused("The owner can't be removed.")
     if not campaign.can_remove_organiser(actor, organiser):

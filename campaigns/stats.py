@@ -9,7 +9,7 @@ from django.db.models import Count, Q, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from accounts.models import Affiliation
+from accounts.models import Affiliation, User
 
 from .models import Campaign, NameVisibility
 
@@ -55,7 +55,7 @@ class Breakdown:
 NAMED_TOTAL = "*named"
 
 
-def affiliation_breakdown(campaign: Campaign, viewer, total: int) -> list[Breakdown]:
+def affiliation_breakdown(campaign: Campaign, viewer: User, total: int) -> list[Breakdown]:
     """Supporters by branch and by union, for the viewing organiser.
 
     Only supporters whose name the organiser can already see (named to everyone or to members)

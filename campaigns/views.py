@@ -1,16 +1,22 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Case, F, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from forum.markup import render_markdown
 from forum.models import Section
@@ -61,8 +67,10 @@ def _organised(request: HttpRequest, slug: str) -> Campaign:
 
 
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    show = request.GET.get("show") if request.GET.get("show") in SHOWS else "open"
-    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "support"
+    show = request.GET.get("show", "")
+    show = show if show in SHOWS else "open"
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in SORTS else "support"
     sections = list(Section.objects.all())
     section = next((s for s in sections if s.slug == request.GET.get("section")), None)
     if show == "open":
@@ -99,7 +107,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The campaigns I organise (drafts included) and the ones I support."""
     organised = (
         Campaign.objects.filter(organisers__user=request.user).for_listing().order_by("-created_at")
@@ -126,8 +134,8 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     can = campaign.permissions_for(user)
     # Removed or hidden: what it says (updates and earlier wordings too) is not even fetched.
-    updates = campaign.updates.select_related("author")[: UPDATES_ON_PAGE + 1]
-    updates = list(updates) if can.see_content else []
+    recent = campaign.updates.select_related("author")[: UPDATES_ON_PAGE + 1]
+    updates = list(recent) if can.see_content else []
     changes = list(campaign.changes.all()) if can.see_content else []
     my_support = None
     if user.is_authenticated:
@@ -171,16 +179,23 @@ def _previewing(request: HttpRequest) -> bool:
 
 
 def _campaign_form(
-    request: HttpRequest, *, campaign: Campaign | None = None, initial: dict | None = None
+    request: AuthenticatedHttpRequest,
+    *,
+    campaign: Campaign | None = None,
+    initial: dict[str, Any] | None = None,
 ) -> CampaignForm:
     """The campaign form, bound on POST, with the member's limits applied before any work: an
     image over the limit is never opened, a preview over the limit is not rendered."""
     # The edit form takes its initial values from the campaign.
-    known = {"campaign": campaign, "user": request.user} | ({"initial": initial} if initial else {})
+    known: dict[str, Any] = {"campaign": campaign, "user": request.user} | (
+        {"initial": initial} if initial else {}
+    )
     if request.method != "POST":
         return CampaignForm(**known)
-    files, refusals = request.FILES, {}
-    if files.get("image"):
+    # None once the image is refused: the form is then bound without it, so it is never opened.
+    files: MultiValueDict[str, UploadedFile] | None = request.FILES
+    refusals: dict[str | None, str] = {}
+    if request.FILES.get("image"):
         try:
             services.ensure_can_check_image(request.user)
         except services.ActionRefused as refusal:
@@ -198,7 +213,9 @@ def _campaign_form(
     return form
 
 
-def _form_page(request, form, *, campaign: Campaign | None) -> HttpResponse:
+def _form_page(
+    request: HttpRequest, form: CampaignForm, *, campaign: Campaign | None
+) -> HttpResponse:
     preview = None
     if request.method == "POST":
         if _previewing(request) and form.is_valid():
@@ -210,7 +227,7 @@ def _form_page(request, form, *, campaign: Campaign | None) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def campaign_create(request: HttpRequest) -> HttpResponse:
+def campaign_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     initial = {"section": Section.objects.filter(slug=request.GET.get("section", "")).first()}
     form = _campaign_form(request, initial=initial)
     if request.method == "POST" and not _previewing(request) and form.is_valid():
@@ -237,7 +254,7 @@ def _fields(form: CampaignForm) -> services.CampaignFields:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def campaign_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     campaign = _organised(request, slug)
     if not campaign.can_edit(request.user):
         messages.error(request, "A closed campaign can't be edited; a moderator can reopen it.")
@@ -264,7 +281,13 @@ def campaign_edit(request: HttpRequest, slug: str) -> HttpResponse:
     return _form_page(request, form, campaign=campaign)
 
 
-def _act(request: HttpRequest, campaign: Campaign, action, success: str, **kwargs) -> HttpResponse:
+def _act(
+    request: AuthenticatedHttpRequest,
+    campaign: Campaign,
+    action: Callable[..., object],
+    success: str,
+    **kwargs: Any,
+) -> HttpResponse:
     """Run a one-button service; its refusal becomes a message. Back to the campaign either way."""
     try:
         action(campaign=campaign, actor=request.user, **kwargs)
@@ -277,14 +300,14 @@ def _act(request: HttpRequest, campaign: Campaign, action, success: str, **kwarg
 
 @login_required
 @require_POST
-def campaign_publish(request: HttpRequest, slug: str) -> HttpResponse:
+def campaign_publish(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     campaign = _organised(request, slug)
     return _act(request, campaign, services.campaign_publish, "The campaign is published.")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def campaign_close(request: HttpRequest, slug: str) -> HttpResponse:
+def campaign_close(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     campaign = _organised(request, slug)
     form = CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -305,14 +328,14 @@ def campaign_close(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def campaign_archive(request: HttpRequest, slug: str) -> HttpResponse:
+def campaign_archive(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     campaign = _organised(request, slug)
     return _act(request, campaign, services.campaign_archive, "The campaign is archived.")
 
 
 @login_required
 @require_POST
-def campaign_reopen(request: HttpRequest, slug: str) -> HttpResponse:
+def campaign_reopen(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The reopen form sits on the campaign page; a refusal comes back on a page of its own."""
     campaign = _campaign_for(request, slug)
     if not request.user.is_moderator:
@@ -336,10 +359,11 @@ def campaign_reopen(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def support(request: HttpRequest, slug: str) -> HttpResponse:
+def support(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Add my support, or change my choices when I already support the campaign."""
     campaign = _campaign_for(request, slug)
     existing = Support.objects.filter(campaign=campaign, user=request.user).first()
+    form: SupportForm | SupportChoicesForm
     if existing is None:
         form = SupportForm(request.POST or None)
     else:
@@ -378,7 +402,7 @@ def support(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def support_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+def support_withdraw(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign_for(request, slug)
     try:
         services.support_withdraw(campaign=campaign, actor=request.user)
@@ -394,7 +418,7 @@ def support_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def update_create(request: HttpRequest, slug: str) -> HttpResponse:
+def update_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     campaign = _organised(request, slug)
     form = UpdateForm(request.POST or None)
     preview = None
@@ -420,7 +444,7 @@ def update_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def organisers(request: HttpRequest, slug: str) -> HttpResponse:
+def organisers(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     campaign = _organised(request, slug)
     form = OrganiserForm(request.POST or None)
     if request.method == "POST":
@@ -456,7 +480,7 @@ def organisers(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def organiser_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def organiser_remove(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     campaign = _organised(request, slug)
     organiser = get_object_or_404(
         Organiser.objects.select_related("user"), pk=pk, campaign=campaign
@@ -476,7 +500,7 @@ def organiser_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     campaign = _organised(request, slug)
     totals = stats.support_totals(campaign)
     start = timezone.localdate(campaign.published_at or campaign.created_at)
@@ -497,7 +521,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def export(request: HttpRequest, slug: str) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The supporters who agreed to be contacted, as CSV. POST: each export is recorded."""
     campaign = _organised(request, slug)
     try:

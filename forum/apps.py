@@ -1,4 +1,11 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 # What the Moderators group may do in the forum's admin. Every change to content goes through the
 # admin actions, which call forum.moderation (logged, member told): "change" is what those actions
@@ -24,7 +31,7 @@ class ForumConfig(AppConfig):
 
         register_moderator_permissions(self.label, MODERATOR_PERMISSIONS)
 
-    def build_demo(self, stdout) -> None:
+    def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo
 
         build_demo(stdout)

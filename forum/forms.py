@@ -18,7 +18,7 @@ class PostForm(forms.Form):
     )
 
     def clean_body(self) -> str:
-        body = self.cleaned_data["body"]
+        body: str = self.cleaned_data["body"]
         if not body.strip():
             raise forms.ValidationError("Write something before you save.")
         return body
@@ -34,7 +34,7 @@ class CommentForm(forms.Form):
     )
 
     def clean_body(self) -> str:
-        body = self.cleaned_data["body"]
+        body: str = self.cleaned_data["body"]
         if not body.strip():
             raise forms.ValidationError("Write something before you post your reply.")
         return body

@@ -14,8 +14,18 @@ organisers an "organiser" hat in its discussion thread.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
-from django.db.models import BooleanField, Exists, Expression, ExpressionWrapper, OuterRef, Q
+from django.db.models import (
+    BooleanField,
+    Exists,
+    Expression,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.expressions import Combinable
 
 from accounts.models import MODERATORS_GROUP, User
 
@@ -24,7 +34,9 @@ HAT_TITLES = {MODERATOR: "A moderator of this forum"}
 
 # name -> condition(post_field, user_field): a conditional expression over the outer query's
 # post id and user id fields, true when that user wears the hat in that post's discussion.
-ThreadHat = Callable[[str, str], Expression]
+# (Q or an expression such as Exists: what ExpressionWrapper wraps.)
+ThreadHat = Callable[[str, str], Q | Combinable]
+_QuerySet = TypeVar("_QuerySet", bound=QuerySet[Any])
 THREAD_HATS: dict[str, ThreadHat] = {}
 
 
@@ -44,7 +56,9 @@ def moderator_condition(user_field: str) -> Expression:
     )
 
 
-def with_hats(queryset, *, user_field: str = "author", post_field: str | None = None):
+def with_hats(
+    queryset: _QuerySet, *, user_field: str = "author", post_field: str | None = None
+) -> _QuerySet:
     """Annotate each row with the hats of its `user_field` member: moderator always, and the
     registered discussion hats when `post_field` names the row's post id ("pk" for posts,
     "post_id" for comments). One query still fetches everything."""
@@ -57,7 +71,7 @@ def with_hats(queryset, *, user_field: str = "author", post_field: str | None = 
     return queryset.annotate(**hats)
 
 
-def hats_of(obj, user_field: str = "author") -> list[str]:
+def hats_of(obj: object, user_field: str = "author") -> list[str]:
     """The hat names annotated on `obj` for its `user_field` member, moderator first."""
     return [
         name
@@ -66,7 +80,7 @@ def hats_of(obj, user_field: str = "author") -> list[str]:
     ]
 
 
-def moderator_ids(user_ids: Iterable[int]) -> set[int]:
+def moderator_ids(user_ids: Iterable[int | None]) -> set[int]:
     """Which of these members are moderators: one query, for pages whose rows come without the
     annotation (a campaign's organisers, supporters and updates)."""
     ids = {pk for pk in user_ids if pk is not None}

@@ -7,10 +7,14 @@ under concurrent requests and across app servers without a shared cache.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # An identical post or reply by the same member within this window is the same submission.
 DOUBLE_SUBMIT_WINDOW = timedelta(seconds=30)
@@ -36,11 +40,11 @@ NEW_MEMBER_REPLY_RATES = [
 NEW_MEMBER_MAX_LINKS = 2
 
 
-def is_new_member(user) -> bool:
+def is_new_member(user: User) -> bool:
     return user.date_joined > timezone.now() - timedelta(hours=settings.FORUM_NEW_MEMBER_HOURS)
 
 
-def exceeded(rates: list[Rate], recent_times: list) -> Rate | None:
+def exceeded(rates: list[Rate], recent_times: list[datetime]) -> Rate | None:
     """The first rate the member's recent submission times (newest first) already fill."""
     now = timezone.now()
     for rate in rates:

@@ -31,13 +31,16 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import MutableMapping
 from functools import partial
 from html.parser import HTMLParser
+from typing import cast
 
 from bleach.linkifier import LinkifyFilter
 from bleach.sanitizer import Cleaner
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
@@ -95,7 +98,9 @@ def _shift_headings(state: StateCore) -> None:
 
 def _images_to_links(state: StateCore) -> None:
     """Replace each image with a link to it (or only its alt text when already inside a link)."""
-    renderer = state.md.renderer
+    # cast: MarkdownIt's own HTML renderer, which _build_markdown keeps; the attribute is typed
+    # as the protocol, which has no renderInlineAsText.
+    renderer = cast(RendererHTML, state.md.renderer)
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
@@ -132,7 +137,10 @@ def _build_markdown() -> MarkdownIt:
     return md
 
 
-def _set_link_rel(attrs: dict, new: bool = False) -> dict | None:
+_HTMLAttrs = MutableMapping[tuple[str | None, str], str]  # bleach's: (namespace, name) -> value
+
+
+def _set_link_rel(attrs: _HTMLAttrs, new: bool = False) -> _HTMLAttrs | None:
     """LinkifyFilter callback: every link gets our rel; a link with no href left becomes text."""
     if not attrs.get((None, "href")):
         return None
@@ -151,7 +159,9 @@ def _build_cleaner() -> Cleaner:
         filters=[
             partial(
                 LinkifyFilter,
-                callbacks=[_set_link_rel],
+                # types-bleach's callback type leaves out the None that bleach documents (and
+                # LinkifyFilter.apply_callbacks returns): "drop the link".
+                callbacks=[_set_link_rel],  # type: ignore[list-item]
                 skip_tags={"pre", "code"},
                 parse_email=False,
                 url_re=_BARE_URL_RE,

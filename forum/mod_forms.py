@@ -1,4 +1,5 @@
 from datetime import datetime, time, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -20,8 +21,9 @@ class ReportForm(forms.Form):
         help_text="Only moderators see your report. The member you report never learns who reported.",
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("reason") == Report.Reason.OTHER and not cleaned.get("detail", "").strip():
             self.add_error("detail", "Tell the moderators what is wrong.")
         return cleaned
@@ -77,10 +79,11 @@ class ModerationForm(forms.Form):
         help_text="Only for “Move to another section”.",
     )
 
-    def __init__(self, *args, kind: str, **kwargs):
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
-        action = self.fields["action"]
+        # cast: `fields` is typed as holding any Field; "action" is the ChoiceField declared above.
+        action = cast(forms.ChoiceField, self.fields["action"])
         action.choices = actions_for(kind)
         action.error_messages = {
             "required": "Choose an action.",
@@ -93,8 +96,9 @@ class ModerationForm(forms.Form):
         if kind != "post":
             del self.fields["section"]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         # Only when the field has no error of its own, so the member isn't told twice.
         if (
             cleaned.get("action") == "move"
@@ -140,8 +144,9 @@ class MemberModerationForm(forms.Form):
         error_messages={"required": "Give a reason: the member sees it."},
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("action") != "suspend" or self.errors.keys() & {"days", "until_date"}:
             return cleaned
         until_date = cleaned.get("until_date")
@@ -154,4 +159,5 @@ class MemberModerationForm(forms.Form):
     def until(self) -> datetime:
         if until_date := self.cleaned_data.get("until_date"):
             return timezone.make_aware(datetime.combine(until_date, time.min))
-        return timezone.now() + timedelta(days=self.cleaned_data["days"])
+        days: int = self.cleaned_data["days"]
+        return timezone.now() + timedelta(days=days)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,18 +15,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 
 from . import moderation
 from .mod_forms import MemberModerationForm, ModerationForm, ReportForm
-from .models import ContentState, ModerationAction, Post, Report
+from .models import ContentState, Moderatable, ModerationAction, Post, Report
 from .redirects import back
 from .services import ActionRefused
 
 # Related rows each kind of target needs for its label, so a page of them costs one query a kind.
 
 
-def _target(request: HttpRequest, kind: str, pk: int):
+def _target(request: HttpRequest, kind: str, pk: int) -> Moderatable:
     """The reported or moderated item, if this user may see it at all (404 otherwise)."""
     model = moderation.REPORTABLE.get(kind)
     if model is None:
@@ -41,14 +44,14 @@ def _target(request: HttpRequest, kind: str, pk: int):
     return target
 
 
-def _moderator_only(request: HttpRequest) -> None:
+def _moderator_only(request: AuthenticatedHttpRequest) -> None:
     if not request.user.is_moderator:
         raise PermissionDenied("Only moderators can see this page.")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     target = _target(request, kind, pk)
     if target.state not in (ContentState.VISIBLE, ContentState.HIDDEN):
         raise Http404  # deleted or removed: nothing left to report, and nothing to describe
@@ -70,17 +73,17 @@ def report(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     return render(request, "forum/report.html", {"form": form, "target": target, "kind": kind})
 
 
-def _attach_targets(reports: list[Report]) -> list[dict]:
+def _attach_targets(reports: list[Report]) -> list[dict[str, Any]]:
     """Group open reports by item, oldest first; one query per kind of item."""
     kinds = {ct.pk: kind for kind, ct in _content_types().items()}
     wanted: dict[str, set[int]] = defaultdict(set)
     for r in reports:
         wanted[kinds[r.content_type_id]].add(r.object_id)
-    targets = {}
+    targets: dict[tuple[str, int], Moderatable] = {}
     for kind, ids in wanted.items():
         for obj in moderation.targets_of(kind).filter(pk__in=ids):
             targets[(kind, obj.pk)] = obj
-    groups: dict[tuple, dict] = {}
+    groups: dict[tuple[str, int], dict[str, Any]] = {}
     for r in reports:
         key = (kinds[r.content_type_id], r.object_id)
         if key not in targets:
@@ -98,7 +101,7 @@ def _content_types() -> dict[str, ContentType]:
 
 
 @login_required
-def report_queue(request: HttpRequest) -> HttpResponse:
+def report_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     _moderator_only(request)
     reports = list(
         Report.objects.filter(status=Report.Status.OPEN)
@@ -108,29 +111,40 @@ def report_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "forum/report_queue.html", {"groups": _attach_targets(reports)})
 
 
-MOD_ACTIONS = {
+def _post(target: Moderatable) -> Post:
+    """The post a post-only action acts on. ModerationForm offers and accepts those actions only
+    for posts, so this refusal is for the type checker's sake: it can't be reached from the page."""
+    if not isinstance(target, Post):
+        raise ActionRefused("That action applies to posts only.")
+    return target
+
+
+# action -> act(moderator, target, reason, form)
+MOD_ACTIONS: dict[str, Callable[[User, Moderatable, str, ModerationForm], object]] = {
     "remove": lambda m, t, r, f: moderation.content_remove(actor=m, target=t, reason=r),
     "restore": lambda m, t, r, f: moderation.content_restore(actor=m, target=t, reason=r),
     "dismiss": lambda m, t, r, f: moderation.reports_dismiss(actor=m, target=t, reason=r),
-    "lock": lambda m, t, r, f: moderation.post_set_locked(actor=m, post=t, locked=True, reason=r),
+    "lock": lambda m, t, r, f: moderation.post_set_locked(
+        actor=m, post=_post(t), locked=True, reason=r
+    ),
     "unlock": lambda m, t, r, f: moderation.post_set_locked(
-        actor=m, post=t, locked=False, reason=r
+        actor=m, post=_post(t), locked=False, reason=r
     ),
     "promote": lambda m, t, r, f: moderation.post_set_promoted(
-        actor=m, post=t, promoted=True, reason=r
+        actor=m, post=_post(t), promoted=True, reason=r
     ),
     "unpromote": lambda m, t, r, f: moderation.post_set_promoted(
-        actor=m, post=t, promoted=False, reason=r
+        actor=m, post=_post(t), promoted=False, reason=r
     ),
     "move": lambda m, t, r, f: moderation.post_move(
-        actor=m, post=t, section=f.cleaned_data["section"], reason=r
+        actor=m, post=_post(t), section=f.cleaned_data["section"], reason=r
     ),
 }
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def moderate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def moderate(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     target = _target(request, kind, pk)
     _moderator_only(request)
     # The form offers, and accepts, only the actions that apply to this kind of item.
@@ -160,7 +174,8 @@ def moderate(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     )
 
 
-MEMBER_ACTIONS = {
+# action -> act(moderator, member, reason, form)
+MEMBER_ACTIONS: dict[str, Callable[[User, User, str, MemberModerationForm], User]] = {
     "suspend": lambda m, u, r, f: moderation.member_suspend(
         actor=m, member=u, until=f.until(), reason=r
     ),
@@ -172,7 +187,7 @@ MEMBER_ACTIONS = {
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def moderate_member(request: HttpRequest, username: str) -> HttpResponse:
+def moderate_member(request: AuthenticatedHttpRequest, username: str) -> HttpResponse:
     _moderator_only(request)
     member = get_object_or_404(User, username=username)
     form = MemberModerationForm(request.POST or None)
@@ -199,7 +214,7 @@ def moderation_log(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def moderation_mine(request: HttpRequest) -> HttpResponse:
+def moderation_mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Actions taken on my content or my account, public or not."""
     actions = ModerationAction.objects.filter(target_user=request.user).select_related("moderator")
     page = Paginator(actions, 50).get_page(request.GET.get("page"))

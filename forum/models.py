@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -14,6 +14,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 # Hot ranking: log10(recommendations + 1) + seconds since HOT_EPOCH / HOT_DECAY_SECONDS.
 # Every 12.5 hours a post is younger counts as much as ten times the recommendations (Reddit's formula);
@@ -52,7 +57,8 @@ class ContentState(models.TextChoices):
 
 
 # What a placeholder adds to its state's label: the removal's reason, or when hiding ends.
-_PLACEHOLDER_DETAIL = {ContentState.HIDDEN: ", until a moderator reviews it"}
+# (Keyed by str: `state` holds the value, which equals its ContentState.)
+_PLACEHOLDER_DETAIL: dict[str, str] = {ContentState.HIDDEN: ", until a moderator reviews it"}
 
 
 class Moderatable(models.Model):
@@ -76,15 +82,20 @@ class Moderatable(models.Model):
     class Meta:
         abstract = True
 
+    def get_absolute_url(self) -> str:
+        """Its page (the report and moderation pages go back there)."""
+        raise NotImplementedError
+
     @property
     def is_visible(self) -> bool:
         return self.state == ContentState.VISIBLE
 
     @property
     def owner_id(self) -> int:
-        return getattr(self, f"{self.OWNER_FIELD}_id")
+        owner_id: int = getattr(self, f"{self.OWNER_FIELD}_id")
+        return owner_id
 
-    def is_owned_by(self, user) -> bool:
+    def is_owned_by(self, user: User | AnonymousUser) -> bool:
         return user is not None and user.is_authenticated and user.pk == self.owner_id
 
     @property
@@ -110,16 +121,16 @@ class Moderatable(models.Model):
             detail = f": {self.removed_reason}"
         return f"[{ContentState(self.state).label.lower()}{detail}]"
 
-    def is_someone_elses(self, user) -> bool:
+    def is_someone_elses(self, user: User | AnonymousUser | None) -> bool:
         """The user is a member, and not its owner (anonymous visitors own nothing, may do
         nothing)."""
         return user is not None and user.is_authenticated and not self.is_owned_by(user)
 
-    def is_visible_to(self, user) -> bool:
+    def is_visible_to(self, user: User | AnonymousUser) -> bool:
         """Whether the user may know it exists at all (a draft, say, is its authors' only)."""
         return True
 
-    def can_report(self, user) -> bool:
+    def can_report(self, user: User | AnonymousUser) -> bool:
         """A member may report what still stands (or is hidden pending review), not their own."""
         return (
             self.state in (ContentState.VISIBLE, ContentState.HIDDEN)
@@ -127,7 +138,7 @@ class Moderatable(models.Model):
             and self.is_visible_to(user)
         )
 
-    def can_moderate(self, user) -> bool:
+    def can_moderate(self, user: User | AnonymousUser) -> bool:
         return user is not None and user.is_authenticated and user.is_moderator
 
 
@@ -138,13 +149,13 @@ class AuthoredContent(Moderatable):
     class Meta:
         abstract = True
 
-    def can_edit(self, user) -> bool:
+    def can_edit(self, user: User | AnonymousUser) -> bool:
         return self.is_owned_by(user) and self.is_visible
 
-    def can_delete(self, user) -> bool:
+    def can_delete(self, user: User | AnonymousUser) -> bool:
         return self.is_owned_by(user) and self.is_visible
 
-    def can_see_history(self, user) -> bool:
+    def can_see_history(self, user: User | AnonymousUser) -> bool:
         return self.is_owned_by(user) or self.can_moderate(user)
 
 
@@ -164,12 +175,12 @@ class Section(models.Model):
         return reverse("forum:section", kwargs={"slug": self.slug})
 
 
-class PostQuerySet(models.QuerySet):
+class PostQuerySet(models.QuerySet["Post"]):
     def listed(self) -> PostQuerySet:
         """Published posts that still stand: what lists and the front page show."""
         return self.filter(status=Post.Status.PUBLISHED, state=ContentState.VISIBLE)
 
-    def visible_to(self, user) -> PostQuerySet:
+    def visible_to(self, user: User | AnonymousUser | None) -> PostQuerySet:
         """Posts a user may open: every published post (deleted ones as placeholders), own drafts."""
         published = Q(status=Post.Status.PUBLISHED)
         if user is not None and user.is_authenticated:
@@ -224,7 +235,7 @@ class Post(AuthoredContent):
     # p/<pk>/<action>/ URLs: a post's slug must never be one of these words.
     RESERVED_SLUGS = frozenset({"edit", "delete", "history", "recommend", "comment"})
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The slug comes from the title while the post stands; a deleted, removed or hidden post's
         # URL stops repeating its title (old links redirect to the new slug).
         if self.state != ContentState.VISIBLE:
@@ -250,7 +261,7 @@ class Post(AuthoredContent):
     # Who may do what: the one place each rule is written (views, services and templates ask;
     # editing, deleting and history come from AuthoredContent).
 
-    def can_recommend(self, user) -> bool:
+    def can_recommend(self, user: User | AnonymousUser) -> bool:
         """Recommending (or taking it back): members, on others' published posts that stand."""
         return self.is_someone_elses(user) and self.is_published and self.is_visible
 
@@ -275,12 +286,16 @@ class PostRevision(models.Model):
         return f"Post {self.post_id} as of {self.replaced_at:%Y-%m-%d %H:%M}"
 
 
-class CommentQuerySet(models.QuerySet):
+class CommentQuerySet(models.QuerySet["Comment"]):
     def for_thread(self) -> CommentQuerySet:
         return self.select_related("author").order_by("tree_id", "lft")
 
 
-class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
+# A name of its own: django-stubs types a from_queryset() class only when it is assigned.
+_CommentManagerBase = TreeManager.from_queryset(CommentQuerySet)
+
+
+class CommentManager(_CommentManagerBase["Comment"]):
     def _get_next_tree_id(self) -> int:
         """Tree ids from a PostgreSQL sequence instead of django-mptt's racy max(tree_id) + 1.
 
@@ -291,7 +306,8 @@ class CommentManager(TreeManager.from_queryset(CommentQuerySet)):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT nextval('forum_comment_tree_id_seq')")
-                return cursor.fetchone()[0]
+                (tree_id,) = cursor.fetchone()
+                return int(tree_id)
         return super()._get_next_tree_id()
 
 
@@ -319,7 +335,15 @@ class Comment(MPTTModel, AuthoredContent):
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
 
-    objects = CommentManager()
+    # ClassVar: MPTTModel declares its own `objects` as one.
+    objects: ClassVar[CommentManager] = CommentManager()
+
+    # Set on the comments of a page as forum.threads reads it (never stored): see build_forest
+    # and attach_votes.
+    replies: list[Comment]
+    depth: int
+    continues: bool
+    my_vote: int
 
     class Meta:
         indexes = [
@@ -338,7 +362,7 @@ class Comment(MPTTModel, AuthoredContent):
         """All replies below this comment, counted from the tree without a query."""
         return (self.rght - self.lft - 1) // 2
 
-    def can_vote(self, user) -> bool:
+    def can_vote(self, user: User | AnonymousUser) -> bool:
         """Up- or down-voting: members, on others' comments that stand (taking a vote back is
         allowed whatever became of the comment)."""
         return self.is_someone_elses(user) and self.is_visible

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -42,11 +43,15 @@ REPORTABLE_RELATED: dict[str, tuple[str, ...]] = {
 }
 _AFTER_MODERATION: dict[str, AfterModeration] = {}
 
+_Target = TypeVar("_Target", bound=Moderatable)
 
-def targets_of(kind: str):
+
+def targets_of(kind: str) -> models.QuerySet[Moderatable]:
     """The kind's queryset with the related rows its labels need (never a bare select_related(),
     which would follow every foreign key)."""
-    queryset = REPORTABLE[kind].objects.all()
+    # _default_manager: Django's name for a model's manager in code that takes any model (for each
+    # kind it is `objects`); an abstract Moderatable has no `objects` for the type checker.
+    queryset = REPORTABLE[kind]._default_manager.all()
     related = REPORTABLE_RELATED.get(kind, ())
     return queryset.select_related(*related) if related else queryset
 
@@ -88,14 +93,15 @@ def require_reason(reason: str) -> str:
     return reason[:300]
 
 
-def _lock(target: models.Model) -> models.Model:
+def _lock(target: _Target) -> _Target:
     """Re-read the target under a row lock, in the lock order of forum.services (post first)."""
     if isinstance(target, Comment):
         Post.objects.select_for_update().get(pk=target.post_id)
-    return type(target).objects.select_for_update().get(pk=target.pk)
+    # _default_manager: see targets_of.
+    return type(target)._default_manager.select_for_update().get(pk=target.pk)
 
 
-def _target_url(target: models.Model) -> str:
+def _target_url(target: Moderatable) -> str:
     return target.get_absolute_url()
 
 
@@ -111,7 +117,7 @@ def moderation_action_create(
     actor: User | None,
     action: str,
     reason: str,
-    target: models.Model | None = None,
+    target: Moderatable | None = None,
     target_user: User | None = None,
     public: bool = True,
     label: str = "",
@@ -138,7 +144,7 @@ def moderation_action_create(
     return entry
 
 
-def _owner(target: models.Model) -> User | None:
+def _owner(target: Moderatable) -> User | None:
     return User.objects.filter(pk=target.owner_id).first()
 
 
@@ -175,7 +181,7 @@ def _close_reports(target: models.Model, *, actor: User, outcome: str) -> int:
 
 
 @transaction.atomic
-def report_create(*, actor: User, target: models.Model, reason: str, detail: str = "") -> Report:
+def report_create(*, actor: User, target: Moderatable, reason: str, detail: str = "") -> Report:
     """A member reports an item. Enough distinct reporters hide it until a moderator looks."""
     ensure_can_participate(actor)
     target = _lock(target)
@@ -221,7 +227,7 @@ def report_create(*, actor: User, target: models.Model, reason: str, detail: str
 
 
 @transaction.atomic
-def reports_dismiss(*, actor: User, target: models.Model, reason: str) -> int:
+def reports_dismiss(*, actor: User, target: Moderatable, reason: str) -> int:
     """The reports were unfounded: close them, and show the item again if reports had hidden it."""
     _require_moderator(actor)
     reason = require_reason(reason)
@@ -245,7 +251,7 @@ def reports_dismiss(*, actor: User, target: models.Model, reason: str) -> int:
 
 
 @transaction.atomic
-def content_remove(*, actor: User, target: models.Model, reason: str) -> int:
+def content_remove(*, actor: User, target: Moderatable, reason: str) -> int:
     """Remove a post, comment or campaign with a reason. The row stays: replies keep their place
     and the page shows "removed by a moderator: <reason>". Returns how many reports it closed."""
     _require_moderator(actor)
@@ -269,7 +275,7 @@ def content_remove(*, actor: User, target: models.Model, reason: str) -> int:
 
 
 @transaction.atomic
-def content_restore(*, actor: User, target: models.Model, reason: str) -> int:
+def content_restore(*, actor: User, target: Moderatable, reason: str) -> int:
     """Show again what moderators removed or reports hid (not what its author deleted)."""
     _require_moderator(actor)
     reason = require_reason(reason)

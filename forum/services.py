@@ -13,9 +13,11 @@ may run beside these services.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -41,7 +43,7 @@ class ActionRefused(Exception):
     """A member asked for something the rules don't allow; the message says why, for them."""
 
 
-_GONE = {
+_GONE: dict[str, str] = {  # by `state` (a ContentState equals its value)
     ContentState.DELETED: "This {thing} is already deleted.",
     ContentState.REMOVED: "A moderator removed this {thing}; it can't be changed now.",
     ContentState.HIDDEN: "This {thing} is hidden while moderators review reports about it.",
@@ -68,7 +70,14 @@ def ensure_can_participate(user: User) -> None:
         )
 
 
-def _check_rate(user: User, mine, *, rates, new_member_rates, doing: str) -> None:
+def _check_rate(
+    user: User,
+    mine: QuerySet[Post] | QuerySet[Comment],
+    *,
+    rates: list[limits.Rate],
+    new_member_rates: list[limits.Rate],
+    doing: str,
+) -> None:
     if not settings.FORUM_RATE_LIMITS:
         return
     chosen = new_member_rates if limits.is_new_member(user) else rates
@@ -130,7 +139,7 @@ def post_create(*, actor: User, section: Section, title: str, body: str, publish
     return post
 
 
-def _mark_published(post: Post, now) -> None:
+def _mark_published(post: Post, now: datetime) -> None:
     post.status = Post.Status.PUBLISHED
     post.published_at = now
     post.last_activity_at = now
@@ -156,7 +165,8 @@ def post_update(
             post=post,
             title=post.title,
             body=post.body,
-            created_at=post.edited_at or post.published_at,
+            # A published post has published_at (_mark_published); created_at only for the type.
+            created_at=post.edited_at or post.published_at or post.created_at,
             replaced_at=now,
         )
         post.edited_at = now
@@ -342,13 +352,13 @@ def comment_vote(*, comment: Comment, actor: User, value: int) -> Comment:
         raise ActionRefused(
             "You already voted that way." if value else "You haven't voted on this comment."
         )
-    if value == 0:
+    if existing is None:  # so value is 1 or -1: 0 would be `old` and refused above
+        CommentVote.objects.create(comment=comment, user=actor, value=value)
+    elif value == 0:
         existing.delete()
-    elif existing:
+    else:
         existing.value = value
         existing.save(update_fields=["value"])
-    else:
-        CommentVote.objects.create(comment=comment, user=actor, value=value)
     up = (value == 1) - (old == 1)
     down = (value == -1) - (old == -1)
     votes = Comment.objects.filter(pk=comment.pk)

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
 
 from .hats import with_hats
 from .models import Comment, CommentVote, Post
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 MAX_DEPTH = 10  # levels shown on one page; deeper branches continue on a comment's permalink
 TREES_PER_PAGE = 50
@@ -26,7 +33,7 @@ SORTS: dict[str, tuple[str, ...]] = {
 SORT_LABELS = {"best": "Best", "top": "Top", "new": "Newest", "old": "Oldest"}
 DEFAULT_SORT = "best"
 
-_SIBLING_KEYS: dict[str, Callable[[Comment], tuple]] = {
+_SIBLING_KEYS: dict[str, Callable[[Comment], tuple[float | datetime | int, ...]]] = {
     "best": lambda c: (-c.confidence, -c.score, c.created_at, c.pk),
     "top": lambda c: (-c.score, c.created_at, c.pk),
     "new": lambda c: (-c.created_at.timestamp(), -c.pk),
@@ -51,7 +58,7 @@ def build_forest(comments: Iterable[Comment], *, sort: str, base_level: int = 0)
         comment.depth = comment.level - base_level
         comment.continues = comment.depth >= MAX_DEPTH - 1 and comment.reply_count > 0
         by_id[comment.pk] = comment
-        parent = by_id.get(comment.parent_id)
+        parent = by_id.get(comment.parent_id) if comment.parent_id is not None else None
         if parent is None:
             tops.append(comment)
         else:
@@ -63,7 +70,7 @@ def build_forest(comments: Iterable[Comment], *, sort: str, base_level: int = 0)
     return tops
 
 
-def attach_votes(comments: Iterable[Comment], user) -> None:
+def attach_votes(comments: Iterable[Comment], user: User | AnonymousUser) -> None:
     """Set `.my_vote` (1, -1 or 0) on each comment, in one query."""
     comments = list(comments)
     votes: dict[int, int] = {}
@@ -79,12 +86,14 @@ def attach_votes(comments: Iterable[Comment], user) -> None:
 
 @dataclass
 class ThreadPage:
-    page: Page
+    page: Page[int]  # of tree ids
     comments: list[Comment]  # every comment on the page, flat
     tops: list[Comment]  # the page's top-level comments, nested
 
 
-def post_thread(post: Post, *, sort: str, page_number, user) -> ThreadPage:
+def post_thread(
+    post: Post, *, sort: str, page_number: str | int | None, user: User | AnonymousUser
+) -> ThreadPage:
     """A page of a post's discussion: TREES_PER_PAGE top-level comments with their replies.
 
     Queries: count of top-level comments, this page's tree ids, the comments (with their authors
@@ -106,7 +115,7 @@ def post_thread(post: Post, *, sort: str, page_number, user) -> ThreadPage:
     return ThreadPage(page=page, comments=comments, tops=tops)
 
 
-def comment_subtree(comment: Comment, *, sort: str, user) -> Comment:
+def comment_subtree(comment: Comment, *, sort: str, user: User | AnonymousUser) -> Comment:
     """The comment with its replies down to MAX_DEPTH levels below it, nested (one query + votes)."""
     comments = list(
         with_hats(

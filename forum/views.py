@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,12 +13,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
+
 from . import services
 from .forms import CommentForm, PostForm
 from .hats import with_hats
 from .markup import render_markdown
 from .mod_forms import COMMENT_ACTIONS, POST_ACTIONS
-from .models import Comment, Post, Recommendation, Section
+from .models import Comment, Post, PostQuerySet, Recommendation, Section
 from .redirects import back
 from .threads import SORT_LABELS, clean_sort, comment_subtree, post_thread
 
@@ -41,7 +44,9 @@ def _comment_for(request: HttpRequest, pk: int) -> Comment:
 # Lists -------------------------------------------------------------------------------------------
 
 
-def _post_list(request: HttpRequest, queryset, template: str, **context) -> HttpResponse:
+def _post_list(
+    request: HttpRequest, queryset: PostQuerySet, template: str, **context: Any
+) -> HttpResponse:
     # Lists show the moderator hat only: a discussion's own hats (organisers) belong in it.
     posts = with_hats(queryset.for_listing())
     page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
@@ -85,7 +90,7 @@ def section(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def drafts(request: HttpRequest) -> HttpResponse:
+def drafts(request: AuthenticatedHttpRequest) -> HttpResponse:
     posts = Post.objects.filter(
         author=request.user, status=Post.Status.DRAFT, state="visible"
     ).order_by("-created_at")
@@ -121,7 +126,9 @@ def post_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     )
 
 
-def _post_form_response(request, form, *, post: Post | None) -> HttpResponse | None:
+def _post_form_response(
+    request: AuthenticatedHttpRequest, form: PostForm, *, post: Post | None
+) -> HttpResponse | None:
     """Handle the write/edit form's three buttons. Returns None when the form must be shown again."""
     action = request.POST.get("action", "publish")
     if action == "preview":
@@ -153,8 +160,8 @@ def _post_form_response(request, form, *, post: Post | None) -> HttpResponse | N
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def post_create(request: HttpRequest) -> HttpResponse:
-    initial = {}
+def post_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    initial: dict[str, Any] = {}
     if section_slug := request.GET.get("section"):
         initial["section"] = Section.objects.filter(slug=section_slug).first()
     form = PostForm(request.POST or None, initial=initial)
@@ -171,7 +178,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def post_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     post = _post_for(request, pk)
     if not post.can_edit(request.user):
         raise PermissionDenied("You can only edit your own posts.")
@@ -188,7 +195,7 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "forum/post_form.html", _form_context(request, form, post=post))
 
 
-def _form_context(request, form, *, post: Post | None) -> dict:
+def _form_context(request: HttpRequest, form: PostForm, *, post: Post | None) -> dict[str, Any]:
     preview = None
     if request.method == "POST" and form.is_valid() and request.POST.get("action") == "preview":
         preview = render_markdown(form.cleaned_data["body"])
@@ -197,7 +204,7 @@ def _form_context(request, form, *, post: Post | None) -> dict:
 
 @login_required
 @require_POST
-def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def post_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     post = _post_for(request, pk)
     if not post.is_owned_by(request.user):
         raise PermissionDenied("You can only delete your own posts.")
@@ -223,7 +230,7 @@ def post_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def post_recommend(request: HttpRequest, pk: int) -> HttpResponse:
+def post_recommend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     post = _post_for(request, pk)
     try:
         if request.POST.get("action") == "unrecommend":
@@ -238,7 +245,14 @@ def post_recommend(request: HttpRequest, pk: int) -> HttpResponse:
 # Comments ----------------------------------------------------------------------------------------
 
 
-def _reply_form_page(request, form, *, post: Post, parent: Comment | None, status=200):
+def _reply_form_page(
+    request: HttpRequest,
+    form: CommentForm,
+    *,
+    post: Post,
+    parent: Comment | None,
+    status: int = 200,
+) -> HttpResponse:
     return render(
         request,
         "forum/reply.html",
@@ -247,7 +261,9 @@ def _reply_form_page(request, form, *, post: Post, parent: Comment | None, statu
     )
 
 
-def _create_comment(request, *, post: Post, parent: Comment | None) -> HttpResponse:
+def _create_comment(
+    request: AuthenticatedHttpRequest, *, post: Post, parent: Comment | None
+) -> HttpResponse:
     form = CommentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -264,14 +280,14 @@ def _create_comment(request, *, post: Post, parent: Comment | None) -> HttpRespo
 
 @login_required
 @require_POST
-def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A top-level comment on a post."""
     return _create_comment(request, post=_post_for(request, pk), parent=None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_reply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     parent = _comment_for(request, pk)
     return _create_comment(request, post=parent.post, parent=parent)
 
@@ -300,7 +316,7 @@ def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(request, pk)
     if not comment.can_edit(request.user):
         raise PermissionDenied("You can only edit your own comments.")
@@ -320,7 +336,7 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(request, pk)
     if not comment.is_owned_by(request.user):
         raise PermissionDenied("You can only delete your own comments.")
@@ -338,7 +354,7 @@ VOTE_VALUES = {"up": 1, "down": -1, "clear": 0}
 
 @login_required
 @require_POST
-def comment_vote(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_vote(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(request, pk)
     value = VOTE_VALUES.get(request.POST.get("vote", ""))
     if value is None:

@@ -11,7 +11,13 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+# Lets Django's classes that django-stubs makes generic be subscripted at run time, as the type
+# checker needs them written: `class UsernameSkeletonField(models.CharField[str | None, ...])`,
+# `admin.ModelAdmin[Post]`. It only adds __class_getitem__; nothing else changes.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -51,7 +57,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def database_from_url(url: str) -> dict:
+def database_from_url(url: str) -> dj_database_url.DBConfig:
     """Parse DATABASE_URL; only SQLite and PostgreSQL are supported."""
     try:
         config = dj_database_url.parse(url, conn_max_age=0)

@@ -3,15 +3,16 @@ import re
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 
 # The admin's own login form would bypass allauth's rate limits and email verification: send it through
 # allauth's login instead (staff who are not logged in are redirected there).
-admin.site.login = secure_admin_login(admin.site.login)
+# An instance attribute shadowing AdminSite.login, on purpose: mypy refuses assigning to a method.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Grassroots moderation"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

@@ -29,7 +29,7 @@ def modules() -> dict[str, Path]:
 def imports(name: str, path: Path) -> list[tuple[str, list[str], int]]:
     """(module imported, names taken from it, line) for every import in the file."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found = []
+    found: list[tuple[str, list[str], int]] = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             found += [(alias.name, [], node.lineno) for alias in node.names]

@@ -38,6 +38,7 @@ def test_alice_may_post_a_three_link_reply_and_her_profile_says_2015(demo, app, 
     assert "member since May 2015" in profile.text
 
     post = Post.objects.filter(status="published", is_locked=False).order_by("pk").first()
+    assert post is not None
     page = app.get(post.get_absolute_url(), user=alice)
     action = reverse("forum:comment-create", args=[post.pk])
     form = next(f for f in page.forms.values() if f.action == action)
@@ -78,7 +79,7 @@ def test_demo_is_an_established_community(demo):
     # The README: three established members' reports hide an item until a moderator reviews it;
     # the demo reports one comment three times (hidden) and two others fewer times (still shown).
     comment_type = ContentType.objects.get_for_model(Comment)
-    reported = {}
+    reported: dict[int, set[int]] = {}
     for report in Report.objects.filter(content_type=comment_type, status="open"):
         reported.setdefault(report.object_id, set()).add(report.reporter_id)
     by_count = sorted(len(reporters) for reporters in reported.values())

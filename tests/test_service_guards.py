@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from types import SimpleNamespace
 
 import pytest
@@ -104,7 +105,7 @@ def world(member, other_member, moderator, organiser):
 def snapshot() -> dict[str, list[dict]]:
     """Every field of every row of the site's own apps (users, content, log, notifications)."""
     return {
-        model._meta.label: list(model.objects.order_by("pk").values())
+        model._meta.label: list(model._default_manager.order_by("pk").values())
         for app in ("accounts", "forum", "campaigns")
         for model in apps.get_app_config(app).get_models()
     }
@@ -201,8 +202,13 @@ MODERATOR_ACTIONS: dict[str, Callable] = {
     "member_unban": lambda w, by: moderation.member_unban(actor=by, member=w.ben, reason=REASON),
 }
 
+
+def _by(act: Callable, who: str, w) -> object:
+    return act(w, getattr(w, who))
+
+
 CASES: list[Case] = [
-    Case(f"{name} by {who}", lambda w, act=act, who=who: act(w, getattr(w, who)), NOT_MODERATOR)
+    Case(f"{name} by {who}", partial(_by, act, who), NOT_MODERATOR)
     for name, act in MODERATOR_ACTIONS.items()
     for who in NON_MODERATORS
 ] + [

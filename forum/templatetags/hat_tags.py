@@ -3,6 +3,8 @@ as "Maya Patel moderator" to a screen reader and can't be typed into a display n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import template
 from django.utils.html import format_html_join
 
@@ -13,7 +15,7 @@ from ..hats import HAT_TITLES, hats_of, moderator_ids
 register = template.Library()
 
 
-def _render(names) -> str:
+def _render(names: Iterable[str]) -> str:
     return format_html_join(
         "",
         ' <span class="hat hat-{}" title="{}">{}</span>',
@@ -22,19 +24,22 @@ def _render(names) -> str:
 
 
 @register.simple_tag
-def hats(obj, user_field: str = "author") -> str:
+def hats(obj: object, user_field: str = "author") -> str:
     """The hats annotated on a post or comment (forum.hats.with_hats) for its author."""
     return _render(hats_of(obj, user_field))
 
 
-def _user_id(row) -> int | None:
+def _user_id(row: object) -> int | None:
     if isinstance(row, User):
         return row.pk
-    return getattr(row, "user_id", None) or getattr(row, "author_id", None)
+    user_id: int | None = getattr(row, "user_id", None) or getattr(row, "author_id", None)
+    return user_id
 
 
 @register.simple_tag
-def member_hats(*rows_lists, **hat_rows) -> dict[int, list[str]]:
+def member_hats(
+    *rows_lists: Iterable[object], **hat_rows: Iterable[object]
+) -> dict[int, list[str]]:
     """Hats for every member named by these rows (anything with `user_id` or `author_id`):
     "moderator" from one query for all of them, and each keyword's hat for the members in its
     rows, without a query (`organiser=organisers` gives the organisers an "organiser" hat).
@@ -45,7 +50,8 @@ def member_hats(*rows_lists, **hat_rows) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {pk: ["moderator"] for pk in moderator_ids(ids)}
     for name, rows in hat_rows.items():
         for pk in {_user_id(row) for row in rows}:
-            found.setdefault(pk, []).append(name)
+            if pk is not None:  # a row naming no member wears no hat
+                found.setdefault(pk, []).append(name)
     return found
 
 

@@ -211,4 +211,4 @@ def test_reauthenticate_page_as_rendered(app, member):
     form["password"] = PASSWORD
     done = form.submit()
     assert done.status_code == 302
-    assert done["Location"] == "/account/profile/"
+    assert done.headers["Location"] == "/account/profile/"

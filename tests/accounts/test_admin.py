@@ -2,6 +2,7 @@
 change nothing else; superusers keep full rights. And the Moderators group's exact permissions."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -23,7 +24,7 @@ Action = ModerationAction.Action
 
 
 def _act(client, action: str, members, reason: str | None = None):
-    data = {"action": action, "_selected_action": [m.pk for m in members]}
+    data: dict[str, Any] = {"action": action, "_selected_action": [m.pk for m in members]}
     if reason is None:
         data["index"] = 0
     else:

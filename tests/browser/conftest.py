@@ -53,7 +53,8 @@ def browser(django_db_setup):
             if contents is not None and not hasattr(
                 connections[alias], "_test_serialized_contents"
             ):
-                connections[alias]._test_serialized_contents = contents
+                # Django's test runner's private attribute, which django-stubs doesn't declare.
+                connections[alias]._test_serialized_contents = contents  # type: ignore[attr-defined]
         yield chromium
         chromium.close()
 

@@ -24,7 +24,9 @@ def test_sign_up_verify_and_see_name_in_header(page, mailoutbox):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Verify Your Email Address")
 
     assert len(mailoutbox) == 1
-    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mailoutbox[0].body).group(0)
+    found = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mailoutbox[0].body)
+    assert found is not None
+    link = found.group(0)
     page.goto(link)
     page.get_by_role("button", name="Confirm").click()
 

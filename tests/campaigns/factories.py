@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from io import BytesIO
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -24,7 +25,7 @@ def campaign(
     section_slug: str = "party-finances",
     **fields,
 ) -> Campaign:
-    values = {
+    values: dict[str, Any] = {
         "title": title or f"Open the party's books {next(_serial)}",
         "summary": "Members should see every line of the accounts.",
         "target": "The National Executive Committee",

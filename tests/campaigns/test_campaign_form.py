@@ -254,6 +254,7 @@ def test_passed_deadline_may_stay_but_not_be_set(client, owner):
         deadline=timezone.localdate() - timedelta(days=3)
     )
     campaign.refresh_from_db()
+    assert campaign.deadline is not None
     client.force_login(owner)
     data = edit_data(campaign, deadline=campaign.deadline.isoformat(), title="Still going")
     assert client.post(edit_url(campaign), data).status_code == 302

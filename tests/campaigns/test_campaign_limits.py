@@ -67,7 +67,12 @@ def test_images_past_the_limit_are_not_opened(limits_on, member_client, monkeypa
     limits_on.shift(timedelta(minutes=6))
     decoders = []
     real = Image._getdecoder
-    monkeypatch.setattr(Image, "_getdecoder", lambda *a, **k: decoders.append(a) or real(*a, **k))
+
+    def recording(*a, **k):
+        decoders.append(a)
+        return real(*a, **k)
+
+    monkeypatch.setattr(Image, "_getdecoder", recording)
     response = member_client.post(CREATE, form_data(image=small_image()))
     html = response.content.decode()
     assert "You have sent images faster than the site allows" in html

@@ -85,6 +85,8 @@ def test_removing_a_campaign_while_members_comment_and_support_never_deadlocks()
     moderator = make_member("mod", is_staff=True)
     moderator.groups.add(Group.objects.get(name=MODERATORS_GROUP))
     members = [owner, *(make_member(f"m{i}") for i in range(11))]
+    discussion = campaign.discussion
+    assert discussion is not None
 
     def act(index: int) -> None:
         try:
@@ -93,7 +95,7 @@ def test_removing_a_campaign_while_members_comment_and_support_never_deadlocks()
             elif index % 2:
                 # The owner among them: the removal's log entry references the owner's row.
                 author = members[index // 2]
-                comment_create(post=campaign.discussion, actor=author, body=f"Yes {index}")
+                comment_create(post=discussion, actor=author, body=f"Yes {index}")
             else:
                 factories.support(campaign, members[index // 2 + 6])
         except ActionRefused:
@@ -103,6 +105,7 @@ def test_removing_a_campaign_while_members_comment_and_support_never_deadlocks()
     assert errors == [], "\n".join(errors)
     campaign.refresh_from_db()
     assert campaign.state == "removed"
+    assert campaign.discussion_id is not None
     assert Post.objects.get(pk=campaign.discussion_id).state == "removed"
     counted, stored = counted_and_stored(campaign)
     assert counted == stored

@@ -67,7 +67,8 @@ def test_moderator_removes_a_campaign_with_a_reason(client, campaign, owner, mod
         "removed",
         "Personal data of a third party",
     )
-    assert ModerationAction.objects.filter(action="remove").first().target == campaign
+    entry = ModerationAction.objects.filter(action="remove").first()
+    assert entry is not None and entry.target == campaign
     member_view = client.get(campaign.get_absolute_url())  # the moderator still reads it
     assert "We should see where it goes" in member_view.content.decode()
     client.force_login(make_member("reader"))

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser, Group
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import MODERATORS_GROUP
+from accounts.models import MODERATORS_GROUP, User
 from campaigns import services
 from tests.conftest import make_member
 
@@ -26,18 +26,20 @@ OK, MOVED, FORBIDDEN, MISSING, NOT_ALLOWED = 200, 302, 403, 404, 405
 def build(state: str) -> tuple:
     owner = make_member("olu", display_name="Olu Adeyemi")
     campaign = factories.campaign(owner, title="Open the books", publish=state != "draft")
-    users = {
+    member, supporter, co_organiser = make_member("alice"), make_member("sam"), make_member("cora")
+    moderator = make_member("maya", is_staff=True)
+    users: dict[str, User | None] = {
         "anonymous": None,
-        "member": make_member("alice"),
-        "supporter": make_member("sam"),
-        "co_organiser": make_member("cora"),
+        "member": member,
+        "supporter": supporter,
+        "co_organiser": co_organiser,
         "owner": owner,
-        "moderator": make_member("maya", is_staff=True),
+        "moderator": moderator,
     }
-    users["moderator"].groups.add(Group.objects.get(name=MODERATORS_GROUP))
-    services.organiser_add(campaign=campaign, actor=owner, member=users["co_organiser"])
+    moderator.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    services.organiser_add(campaign=campaign, actor=owner, member=co_organiser)
     if state != "draft":
-        factories.support(campaign, users["supporter"], contact_ok=True)
+        factories.support(campaign, supporter, contact_ok=True)
     if state == "closed":
         services.campaign_close(campaign=campaign, actor=owner, outcome="won", story="We won.")
     return campaign, users

@@ -88,6 +88,7 @@ def test_publish_opens_a_discussion_post_in_the_section(owner, draft):
     campaign = services.campaign_publish(campaign=draft, actor=owner)
     assert campaign.status == "published"
     assert campaign.published_at is not None
+    assert campaign.discussion_id is not None
     post = Post.objects.get(pk=campaign.discussion_id)
     assert (post.title, post.section.slug, post.status, post.author) == (
         "Back Rosa for Treasurer",

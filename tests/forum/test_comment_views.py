@@ -286,7 +286,7 @@ def test_huge_thread_paginates_by_top_level_comment(client, post, member):
 
 def build_thread(post, authors, n):
     """n comments: a fifth top-level (fewer than a page of trees), the rest replies spread through them."""
-    comments = []
+    comments: list[Comment] = []
     for i in range(n):
         parent = comments[(i * 7) % len(comments)] if comments and i % 5 else None
         comments.append(factories.comment(post, authors[i % len(authors)], f"c{i}", parent))
@@ -494,8 +494,9 @@ def test_voting_on_a_removed_comment_is_refused(client, post, member, other_memb
 def test_thread_pages_never_use_mptts_quadratic_tree_builder(client, post, member, monkeypatch):
     """django-mptt's get_cached_trees (and {% recursetree %}, built on it) is quadratic on big
     threads; the pages nest comments themselves (forum.threads.build_forest)."""
-    import mptt.templatetags.mptt_tags
-    import mptt.utils
+    # Outside what typings/mptt declares: only patched here, never called.
+    import mptt.templatetags.mptt_tags  # type: ignore[import-untyped]
+    import mptt.utils  # type: ignore[import-untyped]
 
     def refuse(*args, **kwargs):
         raise AssertionError("get_cached_trees used for a thread")

@@ -280,7 +280,7 @@ def test_vote_on_a_permalink_returns_to_the_permalink(app, post, member, other_m
     back = form_to(page, reverse("forum:comment-vote", args=[comment.pk])).submit(
         "vote", value="up"
     )
-    assert back["Location"] == f"{comment.get_absolute_url()}#c{comment.pk}"
+    assert back.headers["Location"] == f"{comment.get_absolute_url()}#c{comment.pk}"
     assert CommentVote.objects.get().value == 1
 
 

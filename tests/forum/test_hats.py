@@ -161,6 +161,7 @@ def test_a_deep_permalink_with_many_authors_keeps_its_query_count(
     parent = None
     for i, author in enumerate(many_authors(n, moderators)):
         parent = factories.comment(post, author, f"Reply {i}", parent)
+    assert parent is not None
     # The deepest comment (n > 1 so it has ancestors): comment (+post, author's hats), its post
     # (visibility), the post for the page (+author's hats), ancestors (+authors, their hats), its
     # subtree (+authors, their hats)

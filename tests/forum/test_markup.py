@@ -23,7 +23,8 @@ from forum.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, count_links, render_m
 try:  # a standalone html5lib if one is installed, else the copy bleach vendors
     import html5lib
 except ImportError:
-    from bleach._vendor import html5lib
+    # bleach's private copy: not in its stubs, and the same module as the standalone one.
+    from bleach._vendor import html5lib  # type: ignore[import-not-found,no-redef]
 
 # Repo at /work/main, shared data at /work/shared; CI clones the repo with shared/ beside it.
 # XSS_CORPUS_DIR points elsewhere; with REQUIRE_XSS_CORPUS set (CI) a missing corpus fails the run.

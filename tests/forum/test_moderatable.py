@@ -60,7 +60,8 @@ def test_every_reportable_kind_is_moderatable_and_names_its_owner(items, member)
 
 def test_only_moderatable_models_can_register():
     with pytest.raises(TypeError, match="Moderatable"):
-        moderation.register_reportable("section", models.Model)
+        # The point: what isn't a Moderatable is refused at run time too.
+        moderation.register_reportable("section", models.Model)  # type: ignore[arg-type]
 
 
 def test_the_hook_a_kind_registers_runs_after_moderation(items, moderator, monkeypatch):
@@ -79,5 +80,6 @@ def test_the_hook_a_kind_registers_runs_after_moderation(items, moderator, monke
 def test_state_and_reason_are_the_contracts_own_fields(model):
     assert issubclass(model, Moderatable)
     for name in ("state", "removed_reason"):
-        ours = model._meta.get_field(name).deconstruct()[1:]
-        assert ours == Moderatable._meta.get_field(name).deconstruct()[1:]
+        ours, contract = model._meta.get_field(name), Moderatable._meta.get_field(name)
+        assert isinstance(ours, models.Field) and isinstance(contract, models.Field)
+        assert ours.deconstruct()[1:] == contract.deconstruct()[1:]

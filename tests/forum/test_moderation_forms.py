@@ -111,6 +111,7 @@ def test_every_post_action_from_the_queue_as_rendered(app, moderator, member, re
     post.refresh_from_db()
     assert POST_EFFECTS[action](post)
     entry = ModerationAction.objects.order_by("-pk").first()
+    assert entry is not None
     assert (entry.action, entry.moderator, entry.object_id) == (
         LOGGED.get(action, action),
         moderator,
@@ -147,6 +148,7 @@ def test_every_comment_action_from_the_queue_as_rendered(
     assert comment.state == expected
     assert not moderation.open_reports(comment).exists()
     entry = ModerationAction.objects.order_by("-pk").first()
+    assert entry is not None
     assert (entry.action, entry.moderator, entry.reason) == (action, moderator, "As rendered")
 
 
@@ -167,6 +169,7 @@ def test_every_campaign_action_from_the_queue_as_rendered(
     campaign = Campaign.objects.get(pk=campaign.pk)
     assert campaign.state == ("removed" if action == "remove" else "visible")
     entry = ModerationAction.objects.order_by("-pk").first()
+    assert entry is not None
     assert (entry.action, entry.moderator, entry.object_id) == (action, moderator, campaign.pk)
 
 

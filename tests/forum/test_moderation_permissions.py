@@ -82,6 +82,7 @@ def test_post_actions_by_role(client, people, role, action):
         assert response.status_code == 302
         assert POST_EFFECTS[action](post)
         entry = ModerationAction.objects.order_by("-pk").first()
+        assert entry is not None
         assert entry.moderator == people[role]
         assert entry.reason.startswith("Because")
     else:

@@ -136,6 +136,7 @@ def test_second_post_edit_dates_its_revision_from_the_first_edit(post, member, s
     post_update(post=post, actor=member, section=section, title="T", body="Third")
 
     newest = PostRevision.objects.filter(post=post).first()  # ordered newest first
+    assert newest is not None
     assert PostRevision.objects.filter(post=post).count() == 2
     assert newest.body == "Second"
     assert newest.created_at == first_edit
@@ -313,6 +314,7 @@ def test_comment_update_keeps_a_revision_and_sets_edited_at(comment, member):
 
     comment_update(comment=comment, actor=member, body="Third thoughts")
     newest = CommentRevision.objects.filter(comment=comment).first()
+    assert newest is not None
     assert newest.body == "Second thoughts"
     assert newest.created_at == comment.edited_at
 
@@ -491,6 +493,7 @@ def test_concurrent_recommendations_and_double_clicks_count_each_member_once():
     post.refresh_from_db()
     assert len(refused) == 6
     assert post.recommendation_count == Recommendation.objects.filter(post=post).count() == 6
+    assert post.published_at is not None
     assert post.hot == pytest.approx(hot_score(6, post.published_at))
 
 
@@ -522,7 +525,7 @@ def test_vote_and_reply_on_the_same_comment_at_once_do_not_deadlock(monkeypatch)
 
     # Pause the vote inside its transaction, after it has locked the comment.
     paused, resume = threading.Event(), threading.Event()
-    real_wilson = services.wilson_lower_bound
+    real_wilson = wilson_lower_bound  # the function forum.services imported
 
     def wilson_after_a_pause(up: int, down: int) -> float:
         paused.set()

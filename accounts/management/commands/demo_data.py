@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -8,14 +11,14 @@ from accounts.demo import DEMO_PASSWORD, MEMBERS
 class Command(BaseCommand):
     help = "Create a small believable community to try the site with. Safe to run repeatedly."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--force",
             action="store_true",
             help="Run even with DEBUG off (the demo accounts share a published password).",
         )
 
-    def handle(self, *args, force: bool = False, **options):
+    def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
         if not settings.DEBUG and not force:
             raise CommandError(
                 "Refusing to create demo accounts with DEBUG off: their password is public. "
