@@ -185,3 +185,9 @@ def test_an_image_inside_a_link_after_another_link_is_still_only_its_alt_text():
     assert count_links(html) == 2
     assert "y.example" not in html
     assert '<a href="https://z.example/" rel="nofollow ugc noopener">badge</a>' in html
+
+
+def test_a_kind_registered_with_a_hook_follows_its_moderation(moderator, member):
+    campaign = campaign_factories.campaign(member)
+    moderation.content_remove(actor=moderator, target=campaign, reason="Personal data")
+    assert Post.objects.get(pk=campaign.discussion_id).state == "removed"
