@@ -278,6 +278,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5_242_880
 # Security --------------------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read from the shared cache and written through to the database: every app server
+# sees the same sessions, and a cache flush logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 
+from accounts.health import healthz
+
 # The admin's own login form would bypass allauth's rate limits and email verification: send it through
 # allauth's login instead (staff who are not logged in are redirected there).
 # An instance attribute shadowing AdminSite.login, on purpose: mypy refuses assigning to a method.
@@ -13,6 +15,7 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 admin.site.site_header = "Grassroots moderation"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
