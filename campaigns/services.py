@@ -207,7 +207,8 @@ def campaign_create(
             campaign.slug = _unique_slug(title)
             campaign.save()
     except IntegrityError:  # another campaign took the slug between the check and the insert
-        campaign.slug = f"{_unique_slug(title)[:70]}-{now:%H%M%S%f}"
+        # 67 + "-" + 12 digits: the 80 characters the column holds.
+        campaign.slug = f"{_unique_slug(title)[:67]}-{now:%H%M%S%f}"
         campaign.save()
     Organiser.objects.create(
         campaign=campaign, user=actor, role=Organiser.Role.OWNER, added_by=actor, added_at=now

@@ -3,17 +3,22 @@ other tests left loose."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from accounts.models import Notification
+from campaigns import services as campaign_services
+from campaigns.images import clean_image
+from campaigns.models import Campaign
 from forum import moderation
 from forum.markup import count_links, render_markdown
 from forum.models import ModerationAction, Post
 from forum.services import ActionRefused
 from tests.campaigns import factories as campaign_factories
+from tests.conftest import make_member
 from tests.forum import factories
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +196,106 @@ def test_a_kind_registered_with_a_hook_follows_its_moderation(moderator, member)
     campaign = campaign_factories.campaign(member)
     moderation.content_remove(actor=moderator, target=campaign, reason="Personal data")
     assert Post.objects.get(pk=campaign.discussion_id).state == "removed"
+
+
+# campaigns/services.py ---------------------------------------------------------------------------
+
+
+def _fields(campaign, **changes):
+    values = {
+        name: getattr(campaign, name)
+        for name in ("title", "summary", "target", "ask", "body", "goal", "deadline", "section")
+    }
+    values["image_alt"] = campaign.image_alt
+    return campaign_services.CampaignFields(**(values | changes))
+
+
+def test_an_edit_that_leaves_the_image_alone_keeps_it_and_its_file(member, on_commit):
+    campaign = campaign_factories.campaign(
+        member, image=clean_image(campaign_factories.upload()), image_alt="Banner"
+    )
+    name = campaign.image.name
+    with on_commit():
+        campaign_services.campaign_update(
+            campaign=campaign, actor=member, fields=_fields(campaign, summary="Shorter.")
+        )
+    campaign = Campaign.objects.get(pk=campaign.pk)
+    assert campaign.image.name == name
+    assert campaign.image.storage.exists(name)
+
+
+def test_adding_the_first_image_deletes_nothing(member, on_commit):
+    campaign = campaign_factories.campaign(member)
+    with on_commit():
+        campaign_services.campaign_update(
+            campaign=campaign,
+            actor=member,
+            fields=_fields(campaign, image_alt="Banner"),
+            image=clean_image(campaign_factories.upload()),
+        )
+    campaign = Campaign.objects.get(pk=campaign.pk)
+    assert campaign.image and campaign.image.storage.exists(campaign.image.name)
+
+
+def test_same_titles_get_numbered_slugs_and_long_titles_70_characters(member):
+    owners = [make_member(f"owner{n}") for n in range(3)]  # one member's twin would be one draft
+    slugs = [campaign_factories.campaign(o, title="Open the books").slug for o in owners]
+    assert slugs == ["open-the-books", "open-the-books-2", "open-the-books-3"]
+    long = campaign_factories.campaign(member, title="".join(f"{n % 10}" for n in range(100)))
+    assert long.slug == "".join(f"{n % 10}" for n in range(70))
+
+
+def test_a_slug_taken_at_the_last_moment_still_fits_its_column(member, other_member, monkeypatch):
+    first = campaign_factories.campaign(member, title="a" * 100)
+    # Another request took the slug between the check and the insert.
+    monkeypatch.setattr(campaign_services, "_unique_slug", lambda title: first.slug)
+    second = campaign_factories.campaign(other_member, title="a" * 100, publish=False)
+    assert second.slug != first.slug
+    assert len(second.slug) <= Campaign._meta.get_field("slug").max_length
+
+
+def test_a_change_note_is_kept_to_300_characters(member, other_member):
+    campaign = campaign_factories.campaign(member)
+    campaign_factories.support(campaign, other_member)
+    note = "".join(f"{n % 10}" for n in range(400))
+    campaign_services.campaign_update(
+        campaign=campaign, actor=member, fields=_fields(campaign, ask="More."), change_note=note
+    )
+    assert campaign.changes.get().note == note[:300]
+
+
+def test_stepping_down_tells_nobody_being_removed_tells_the_organiser(member, other_member):
+    campaign = campaign_factories.campaign(member)
+    third = make_member("third")
+    for user in (other_member, third):
+        campaign_services.organiser_add(campaign=campaign, actor=member, member=user)
+    Notification.objects.all().delete()
+    for row in campaign.organisers.filter(user__in=[other_member, third]):
+        actor = row.user if row.user == other_member else member  # steps down / is removed
+        campaign_services.organiser_remove(campaign=campaign, actor=actor, organiser=row)
+    heard = set(
+        Notification.objects.filter(kind="campaign_organiser").values_list("user", flat=True)
+    )
+    assert heard == {third.pk}
+
+
+@pytest.mark.parametrize(
+    ("check", "count"),
+    [("ensure_can_check_image", 10), ("ensure_can_preview", 30)],
+)
+def test_image_checks_and_previews_are_counted_per_ten_minutes(member, settings, check, count):
+    settings.FORUM_RATE_LIMITS = True
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # on a ten-minute boundary
+    ensure = getattr(campaign_services, check)
+    with time_machine.travel(start, tick=False):
+        for _ in range(count):
+            ensure(member)
+        with pytest.raises(ActionRefused, match="in 10 minutes"):
+            ensure(member)
+    with (
+        time_machine.travel(start + timedelta(minutes=9, seconds=59), tick=False),
+        pytest.raises(ActionRefused),
+    ):
+        ensure(member)
+    with time_machine.travel(start + timedelta(minutes=10), tick=False):
+        ensure(member)
