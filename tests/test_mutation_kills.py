@@ -264,15 +264,18 @@ def test_a_change_note_is_kept_to_300_characters(member, other_member):
     assert campaign.changes.get().note == note[:300]
 
 
-def test_stepping_down_tells_nobody_being_removed_tells_the_organiser(member, other_member):
+def test_stepping_down_tells_nobody_being_removed_tells_the_organiser(
+    member, other_member, on_commit
+):
     campaign = campaign_factories.campaign(member)
     third = make_member("third")
     for user in (other_member, third):
         campaign_services.organiser_add(campaign=campaign, actor=member, member=user)
     Notification.objects.all().delete()
-    for row in campaign.organisers.filter(user__in=[other_member, third]):
-        actor = row.user if row.user == other_member else member  # steps down / is removed
-        campaign_services.organiser_remove(campaign=campaign, actor=actor, organiser=row)
+    with on_commit():
+        for row in campaign.organisers.filter(user__in=[other_member, third]):
+            actor = row.user if row.user == other_member else member  # steps down / is removed
+            campaign_services.organiser_remove(campaign=campaign, actor=actor, organiser=row)
     heard = set(
         Notification.objects.filter(kind="campaign_organiser").values_list("user", flat=True)
     )
