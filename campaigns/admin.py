@@ -1,12 +1,19 @@
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest
 
 from forum.admin.toolkit import ModeratedContentAdmin, ReportedFilter
 
 from .models import Campaign, CampaignUpdate, Organiser, SupporterExport
 
+_Row = TypeVar("_Row", bound=Model)
 
-class OrganiserInline(admin.TabularInline):
+
+class OrganiserInline(admin.TabularInline[Organiser, Campaign]):
     model = Organiser
     fk_name = "campaign"
     extra = 0
@@ -15,28 +22,29 @@ class OrganiserInline(admin.TabularInline):
     raw_id_fields = ["user"]
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline[_Row, Campaign]):
     """Rows shown, never added or deleted here; a subclass makes its `fields` read-only."""
 
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
         return False
 
 
-class UpdateInline(ReadOnlyInline):
+class UpdateInline(ReadOnlyInline[CampaignUpdate]):
     model = CampaignUpdate
-    fields = ["title", "author", "created_at"]
+    # A tuple: the one object that can be typed as both fields and readonly_fields.
+    fields = ("title", "author", "created_at")
     readonly_fields = fields
     show_change_link = False
 
 
-class ExportInline(ReadOnlyInline):
+class ExportInline(ReadOnlyInline[SupporterExport]):
     """Who took supporters' data, when: an audit trail, never edited."""
 
     model = SupporterExport
-    fields = ["by", "created_at", "row_count"]
+    fields = ("by", "created_at", "row_count")
     readonly_fields = fields
 
 
@@ -46,19 +54,21 @@ class StatusFilter(admin.SimpleListFilter):
     title = "status"
     parameter_name = "status"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [
             (value, label)
             for value, label in Campaign.Status.choices
             if value != Campaign.Status.DRAFT
         ]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> QuerySet[Campaign]:
         return queryset.filter(status=self.value()) if self.value() else queryset
 
 
 @admin.register(Campaign)
-class CampaignAdmin(ModeratedContentAdmin):
+class CampaignAdmin(ModeratedContentAdmin[Campaign]):
     """Supporters are deliberately not browsable here: who supports what is special-category
     data, and organisers see only the counts and the contactable export."""
 
@@ -115,7 +125,7 @@ class CampaignAdmin(ModeratedContentAdmin):
     inlines = [OrganiserInline, UpdateInline, ExportInline]
     date_hierarchy = "published_at"
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
         # A campaign keeps its row (and its supporters' choices) like posts do; moderators
         # remove one with a reason through the moderation tools.
         return False

@@ -116,14 +116,14 @@ def number_tree(root: TreeNode, tree_id: int, levels: list[list[TreeNode]]) -> N
 
 def reserve_tree_ids(count: int) -> int:
     """First of `count` consecutive unused tree ids, allocated the way the app allocates them."""
-    highest = Comment.objects.aggregate(m=Max("tree_id"))["m"] or 0
+    highest: int = Comment.objects.aggregate(m=Max("tree_id"))["m"] or 0
     if connection.vendor != "postgresql":
         return highest + 1  # django-mptt's own rule; SQLite serialises writers
     if not count:
         return highest + 1
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('forum_comment_tree_id_seq')")
-        first = max(cursor.fetchone()[0], highest + 1)
+        first: int = max(cursor.fetchone()[0], highest + 1)  # nextval() is a bigint
         # The next nextval() returns first + count: past every id used here.
         cursor.execute("SELECT setval('forum_comment_tree_id_seq', %s, true)", [first + count - 1])
     return first

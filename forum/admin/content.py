@@ -3,17 +3,22 @@ report queue and the moderation log. The shared machinery is in forum.admin.tool
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from .. import moderation
-from ..models import Comment, ModerationAction, Post, Report, Section
+from ..models import Comment, Moderatable, ModerationAction, Post, Report, Section
 from .toolkit import (
     DRAFT_SAYS,
     PRIVATE_NOTE,
@@ -24,6 +29,9 @@ from .toolkit import (
     reason_action,
     says,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.admin.filters import _ListFilterChoices
 
 
 def _admin_link(content_type: ContentType | None, object_id: int | None, label: str) -> str:
@@ -64,14 +72,14 @@ unpromote = reason_action(
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(admin.ModelAdmin[Section]):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Post)
-class PostAdmin(ModeratedContentAdmin):
+class PostAdmin(ModeratedContentAdmin[Post]):
     list_display = [
         "title",
         "section",
@@ -119,7 +127,7 @@ class PostAdmin(ModeratedContentAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(ModeratedContentAdmin):
+class CommentAdmin(ModeratedContentAdmin[Comment]):
     # Newest first across all posts, not django-mptt's tree order: that is what moderators scan,
     # and the thread itself is one click away ("View on site").
     list_display = ["id", "excerpt", "post", "author", "state", "reports", "score", "created_at"]
@@ -162,9 +170,10 @@ class CommentAdmin(ModeratedContentAdmin):
 # Reports and the log -------------------------------------------------------------------------
 
 
-def _reported_items(reports: models.QuerySet) -> list:
+def _reported_items(reports: QuerySet[Report]) -> list[Moderatable]:
     """The distinct items behind the selected reports that are still open."""
-    seen, items = set(), []
+    seen: set[tuple[int, int]] = set()
+    items: list[Moderatable] = []
     for report in reports.filter(status=Report.Status.OPEN):
         key = (report.content_type_id, report.object_id)
         if key not in seen and report.target is not None:
@@ -192,10 +201,12 @@ class ReportKindFilter(admin.SimpleListFilter):
     title = "kind"
     parameter_name = "kind"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [(kind, kind) for kind in moderation.REPORTABLE]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Report]) -> QuerySet[Report]:
         model = moderation.REPORTABLE.get(self.value() or "")
         if model is None:
             return queryset
@@ -208,10 +219,12 @@ class ReportStatusFilter(admin.SimpleListFilter):
     title = "status"
     parameter_name = "status"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [("open", "Open"), ("resolved", "Resolved"), ("all", "All")]
 
-    def choices(self, changelist):
+    def choices(self, changelist: ChangeList) -> Iterator[_ListFilterChoices]:
         current = self.value() or "open"
         for value, label in self.lookup_choices:
             yield {
@@ -220,7 +233,7 @@ class ReportStatusFilter(admin.SimpleListFilter):
                 "display": label,
             }
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Report]) -> QuerySet[Report]:
         value = self.value() or "open"
         if value == "all":
             return queryset
@@ -228,7 +241,7 @@ class ReportStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Report)
-class ReportAdmin(ReadOnlyChangeForm, admin.ModelAdmin):
+class ReportAdmin(ReadOnlyChangeForm, admin.ModelAdmin[Report]):
     list_display = [
         "created_at",
         "reported_item",
@@ -257,11 +270,11 @@ class ReportAdmin(ReadOnlyChangeForm, admin.ModelAdmin):
         "created_at",
     ]
 
-    def get_ordering(self, request):
+    def get_ordering(self, request: HttpRequest) -> list[str]:
         # The queue: grouped by item, the item reported longest ago first, each group oldest first.
         return ["item_first_reported", "content_type_id", "object_id", "created_at", "pk"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         # The reported items, one query per kind, with the rows their labels need.
         first_of_item = (
             Report.objects.filter(
@@ -272,27 +285,23 @@ class ReportAdmin(ReadOnlyChangeForm, admin.ModelAdmin):
             .order_by("created_at")
             .values("created_at")[:1]
         )
+        targets: list[QuerySet[models.Model]] = [
+            Post.objects.select_related("author").defer("body", "body_html"),
+            Comment.objects.select_related("author", "post").defer(
+                "body_html", "post__body", "post__body_html"
+            ),
+            # Other apps' reportable kinds (campaigns), with what their labels need.
+            *(
+                moderation.targets_of(kind)
+                for kind, model in moderation.REPORTABLE.items()
+                if model not in (Post, Comment)
+            ),
+        ]
         # Not super(): ModelAdmin orders before we can annotate what we order by.
         return (
             Report.objects.annotate(item_first_reported=Subquery(first_of_item))
             .order_by(*self.get_ordering(request))
-            .prefetch_related(
-                GenericPrefetch(
-                    "target",
-                    [
-                        Post.objects.select_related("author").defer("body", "body_html"),
-                        Comment.objects.select_related("author", "post").defer(
-                            "body_html", "post__body", "post__body_html"
-                        ),
-                        # Other apps' reportable kinds (campaigns), with what their labels need.
-                        *(
-                            moderation.targets_of(kind)
-                            for kind, model in moderation.REPORTABLE.items()
-                            if model not in (Post, Comment)
-                        ),
-                    ],
-                )
-            )
+            .prefetch_related(GenericPrefetch("target", targets))
         )
 
     @admin.display(description="reported item")
@@ -311,10 +320,11 @@ class ReportAdmin(ReadOnlyChangeForm, admin.ModelAdmin):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(admin.ModelAdmin[ModerationAction]):
     """The log: nobody edits or deletes it, not even a superuser."""
 
-    list_display = [
+    # A tuple, the one object both list_display and fields can be typed as (lists are invariant).
+    list_display = (
         "created_at",
         "action",
         "target_link",
@@ -322,7 +332,7 @@ class ModerationActionAdmin(admin.ModelAdmin):
         "moderator",
         "reason",
         "is_public",
-    ]
+    )
     list_filter = [
         "action",
         "is_public",
@@ -340,11 +350,15 @@ class ModerationActionAdmin(admin.ModelAdmin):
     def target_link(self, obj: ModerationAction) -> str:
         return _admin_link(obj.content_type, obj.object_id, obj.target_label)
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: ModerationAction | None = None
+    ) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ModerationAction | None = None
+    ) -> bool:
         return False

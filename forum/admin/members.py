@@ -16,10 +16,10 @@ from accounts.admin import UserAdmin
 from accounts.models import User
 
 from .. import moderation
-from .toolkit import MEMBER_NOTE, reason_action
+from .toolkit import MEMBER_NOTE, AdminAction, reason_action
 
 
-def _member_action(name: str, description: str, service: Callable[..., object]):
+def _member_action(name: str, description: str, service: Callable[..., object]) -> AdminAction:
     """A reason_action on members that calls `service(actor=, member=, reason=)`."""
     return reason_action(
         name=name,

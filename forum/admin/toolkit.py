@@ -18,8 +18,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -28,9 +29,9 @@ from django.contrib.admin.utils import model_ngettext
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -39,8 +40,22 @@ from django.utils.text import Truncator
 from accounts.models import User
 
 from .. import moderation
-from ..models import Comment, ContentState, ModerationAction, Post, Report
+from ..models import Comment, ContentState, Moderatable, ModerationAction, Post, Report
 from ..services import ActionRefused
+
+if TYPE_CHECKING:
+    # What ReadOnlyChangeForm is mixed into, for the type checker: at run time it is a plain class.
+    _ModelAdminMixin = admin.ModelAdmin[Any]
+else:
+    _ModelAdminMixin = object
+
+_M = TypeVar("_M", bound=Moderatable)
+
+# An admin action any model admin can list: it acts on whatever rows are selected (Any: the
+# admins that list one are for different models, and ModelAdmin's model type is invariant).
+AdminAction: TypeAlias = Callable[
+    [admin.ModelAdmin[Any], HttpRequest, QuerySet[Any]], HttpResponseBase | None
+]
 
 PUBLIC_NOTE = "The member is told the reason, and it appears in the public moderation log."
 PRIVATE_NOTE = "The reason goes in the moderators' log; it is not public."
@@ -65,13 +80,18 @@ def reason_action(
     apply: Callable[[User, Any, str], object],
     permission: str = "change",
     note: str = PUBLIC_NOTE,
-    items: Callable[[models.QuerySet], list] = list,
-):
+    items: Callable[[QuerySet[Any]], Sequence[Any]] = list,
+) -> AdminAction:
     """An admin action that first shows a page asking for a reason, then calls `apply(moderator,
     item, reason)` once per item, each in its own transaction (the services are atomic), so one
-    refusal doesn't undo the others. `items` turns the selected rows into what is acted on."""
+    refusal doesn't undo the others. `items` turns the selected rows into what is acted on.
 
-    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: models.QuerySet):
+    The items are Any: the selected rows of whichever admin lists the action (or what `items`
+    makes of them), and `apply` says what it takes."""
+
+    def action(
+        modeladmin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Any]
+    ) -> TemplateResponse | None:
         targets = items(queryset)
         if not targets:
             modeladmin.message_user(request, "Nothing to do for the selection.", messages.INFO)
@@ -79,10 +99,13 @@ def reason_action(
         form = ReasonForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
             return _reason_page(modeladmin, request, queryset, targets, form, description, note)
+        moderator = request.user
+        if not isinstance(moderator, User):  # never: the admin site lets in only logged-in staff
+            return None
         done = 0
         for target in targets:
             try:
-                apply(request.user, target, form.cleaned_data["reason"])
+                apply(moderator, target, form.cleaned_data["reason"])
             except ActionRefused as refusal:
                 modeladmin.message_user(
                     request, f"Not done for {target}: {refusal}", messages.WARNING
@@ -102,7 +125,15 @@ def reason_action(
     return admin.action(description=description, permissions=[permission])(action)
 
 
-def _reason_page(modeladmin, request, queryset, targets, form, description, note):
+def _reason_page(
+    modeladmin: admin.ModelAdmin[Any],
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    targets: Sequence[models.Model],
+    form: ReasonForm,
+    description: str,
+    note: str,
+) -> TemplateResponse:
     opts = modeladmin.model._meta
     context = {
         **modeladmin.admin_site.each_context(request),
@@ -155,7 +186,7 @@ def describe(obj: models.Model) -> str:
     return f"{label}: {says(obj)}" if label is not None else str(obj)
 
 
-def _dismiss(moderator: User, target, reason: str) -> None:
+def _dismiss(moderator: User, target: Moderatable, reason: str) -> None:
     # reports_dismiss would log a "dismissed" entry even when there was nothing to dismiss.
     if target.state != ContentState.HIDDEN and not moderation.open_reports(target).exists():
         raise ActionRefused("It has no open reports.")
@@ -203,10 +234,12 @@ class ReportedFilter(admin.SimpleListFilter):
     title = "reports"
     parameter_name = "reported"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, str]]:
         return [("yes", "Has open reports"), ("no", "No open reports")]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[_M]) -> QuerySet[_M]:
         if self.value() == "yes":
             return queryset.filter(open_report_count__gt=0)
         if self.value() == "no":
@@ -217,49 +250,67 @@ class ReportedFilter(admin.SimpleListFilter):
 class DeferringChangeList(ChangeList):
     """Leaves out the model admin's `changelist_defer` columns (long bodies) on list pages only."""
 
-    def get_queryset(self, request, exclude_parameters=None):
+    # Only an annotation: ModeratedContentAdmin.get_changelist is what uses this change list.
+    model_admin: ModeratedContentAdmin[Any]
+
+    def get_queryset(
+        self, request: HttpRequest, exclude_parameters: list[str | None] | None = None
+    ) -> QuerySet[Any]:
         queryset = super().get_queryset(request, exclude_parameters)
         return queryset.defer(*self.model_admin.changelist_defer)
 
 
-class ReadOnlyChangeForm:
+class ReadOnlyChangeForm(_ModelAdminMixin):
     """The change page is a view; the change permission is what the actions require."""
 
-    def has_add_permission(self, request) -> bool:
+    # `obj` is a row of whichever admin this is mixed into (Any, as in ModelAdmin[Any]).
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return obj is None and super().has_change_permission(request)
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return False
 
 
-class ModeratedContentAdmin(ReadOnlyChangeForm, admin.ModelAdmin):
+class _WithReportCount(Protocol):
+    """A row of ModeratedContentAdmin.get_queryset, which annotates its open reports."""
+
+    open_report_count: int
+
+
+class ModeratedContentAdmin(ReadOnlyChangeForm, admin.ModelAdmin[_M]):
     """For anything forum.moderation acts on (a model in moderation.REPORTABLE)."""
 
-    actions = [remove_with_reason, restore, dismiss_reports]
+    # Typed without ModelAdmin's type variables (Self, the model), so that a subclass can read
+    # ModeratedContentAdmin.actions from the class to extend it.
+    actions: Sequence[AdminAction | str] = [remove_with_reason, restore, dismiss_reports]
     changelist_defer: tuple[str, ...] = ()
     moderation_readonly_fields = ["report_list", "moderation_history"]
     # The rows that are drafts. Every admin page, search, action and autocomplete starts from
     # get_queryset, so leaving them out there makes a draft's URL "doesn't exist" as well.
     drafts: Q | None = None
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[_M]:
         queryset = super().get_queryset(request)
         if self.drafts is not None:
             queryset = queryset.exclude(self.drafts)
-        return queryset.annotate(open_report_count=open_report_count(self.model))
+        # The same rows, annotated (django-stubs' plugin types annotate() on a type variable's
+        # queryset as Any).
+        annotated: QuerySet[_M] = queryset.annotate(open_report_count=open_report_count(self.model))
+        return annotated
 
-    def get_changelist(self, request, **kwargs):
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return DeferringChangeList
 
     @admin.display(description="open reports", ordering="open_report_count")
-    def reports(self, obj) -> int:
+    def reports(self, obj: _WithReportCount) -> int:
         return obj.open_report_count
 
     @admin.display(description="Open reports")
-    def report_list(self, obj) -> str:
+    def report_list(self, obj: _M) -> str:
         reports = moderation.open_reports(obj).select_related("reporter")
         return _html_list(
             "{} by @{}, {}: {}",
@@ -270,7 +321,7 @@ class ModeratedContentAdmin(ReadOnlyChangeForm, admin.ModelAdmin):
         )
 
     @admin.display(description="Moderation history")
-    def moderation_history(self, obj) -> str:
+    def moderation_history(self, obj: _M) -> str:
         actions = ModerationAction.objects.filter(
             content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
         ).select_related("moderator")
@@ -288,11 +339,11 @@ class ModeratedContentAdmin(ReadOnlyChangeForm, admin.ModelAdmin):
         )
 
 
-def _html_list(line: str, rows: Iterable[tuple]) -> str:
+def _html_list(line: str, rows: Iterable[tuple[object, ...]]) -> str:
     # format_html_join escapes every value: report details and reasons are typed by people.
     items = format_html_join("\n", f"<li>{line}</li>", rows)
     return format_html("<ul>{}</ul>", items) if items else "None"
 
 
-def _when(moment) -> str:
+def _when(moment: datetime) -> str:
     return f"{timezone.localtime(moment):%d %b %Y %H:%M}"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import random
 import time
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.urls import NoReverseMatch
@@ -33,10 +34,13 @@ from . import plan, write
 from .corpus import MARKER_AUTHOR, MARKER_SECTION, MARKER_TITLE
 from .plan import SEED
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
 __all__ = ["MARKER_AUTHOR", "MARKER_SECTION", "MARKER_TITLE", "SEED", "build_demo"]
 
 
-def build_demo(stdout) -> None:
+def build_demo(stdout: SupportsWrite[str]) -> None:
     marker = Post.objects.filter(
         title=MARKER_TITLE, section__slug=MARKER_SECTION, author__username=MARKER_AUTHOR
     )

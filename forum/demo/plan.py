@@ -12,7 +12,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypedDict, TypeVar, Unpack
 
 from accounts.models import Affiliation, Visibility
 
@@ -92,7 +92,7 @@ NAMED_WEIGHTS = {
 }
 
 
-class Slots(dict):
+class Slots(dict[str, str]):
     """Context for one post: title, body and comments are filled from the same values."""
 
     def __missing__(self, key: str) -> str:
@@ -225,7 +225,7 @@ class Node:
     level: int
     author_id: int
     kind: str
-    created_at: datetime | None = None
+    created_at: datetime = field(init=False)  # set by grow_thread, once the thread has its shape
     body: str = ""
     state: str = ContentState.VISIBLE
     children: list[Node] = field(default_factory=list)
@@ -251,7 +251,7 @@ class PostPlan:
     pool: list[str] | None = None  # comments about this post in particular
     nodes: list[Node] = field(default_factory=list)
     recommended: list[tuple[int, datetime]] = field(default_factory=list)  # (member, when)
-    post: Post | None = None  # set by forum.demo.write once saved
+    post: Post = field(init=False)  # set by forum.demo.write once saved
 
 
 class Members:
@@ -304,7 +304,7 @@ def plan_affiliations(rng: random.Random, usernames: list[str]) -> list[tuple[st
     """(username, kind, name, visibility) for the branch and union of each new member, drawn in the
     order of ``usernames`` (forum.demo.write.write_members returns them as the database lists them)."""
     details = {m[0]: m for m in EXTRA_MEMBERS}
-    affiliations = []
+    affiliations: list[tuple[str, str, str, str]] = []
     for username in usernames:
         _, _, _, branch, union = details[username]
         for kind, name in ((Affiliation.Kind.BRANCH, branch), (Affiliation.Kind.UNION, union)):
@@ -414,13 +414,32 @@ def plan_posts(rng: random.Random, members: Members, now: datetime) -> list[Post
     return plans
 
 
+class _PostFlags(TypedDict, total=False):
+    """What a hand-written post may say besides its counts (PostPlan's fields of the same names)."""
+
+    promoted: bool
+    locked: bool
+    marker: bool
+    pool: list[str]
+
+
 def fixed_posts(rng: random.Random, members: Members, now: datetime, year: int) -> list[PostPlan]:
     """The hand-written posts the demo walks through: flagship thread, Treasurer race, lock."""
     m = members.by_name
     slots = make_slots(rng, year)
     slots.update(candidate="Rosa Mensah", other_candidate="Gareth Pryce", branch="Hull North")
 
-    def plan(section, author, title, body, days_ago, comments, shape, recs, **flags):
+    def plan(
+        section: str,
+        author: str,
+        title: str,
+        body: str,
+        days_ago: float,
+        comments: int,
+        shape: str,
+        recs: int,
+        **flags: Unpack[_PostFlags],
+    ) -> PostPlan:
         published = published_time(rng, now, days_ago)
         return PostPlan(
             section,
@@ -458,7 +477,7 @@ def fixed_posts(rng: random.Random, members: Members, now: datetime, year: int) 
 def grow_thread(rng: random.Random, plan: PostPlan, members: Members, now: datetime) -> None:
     """Shape a thread: who replies to whom, and when. Replies are always later than their parent."""
     n = plan.comments
-    if not n:
+    if not n or plan.published_at is None:  # (a draft has no comments)
         return
     # New top-level comment; start of an argument (a back-and-forth chain); where a reply lands
     # when descending a tree (stop here, else go down to a busy child); mean argument length.
@@ -482,7 +501,7 @@ def grow_thread(rng: random.Random, plan: PostPlan, members: Members, now: datet
             parent = rng.choices(roots, [root.size for root in roots])[0]
             while parent.children and parent.level < MAX_LEVEL and rng.random() > p_stop:
                 parent = rng.choices(parent.children, [c.size for c in parent.children])[0]
-            while parent.level >= MAX_LEVEL:
+            while parent.level >= MAX_LEVEL and parent.parent is not None:  # (a level > 0 has one)
                 parent = parent.parent
             arguing = int(rng.expovariate(1 / argue_mean)) if rng.random() < p_argue else 0
         if parent is None:
@@ -502,7 +521,7 @@ def grow_thread(rng: random.Random, plan: PostPlan, members: Members, now: datet
             roots.append(node)
         else:
             parent.children.append(node)
-            ancestor = parent
+            ancestor: Node | None = parent
             while ancestor is not None:
                 ancestor.size += 1
                 ancestor = ancestor.parent

@@ -131,7 +131,11 @@ def write_forum(plans: list[PostPlan], sections: dict[str, Section]) -> dict[str
             is_locked=plan.locked,
             comment_count=len(plan.nodes),
             recommendation_count=plan.recommendations if published else 0,
-            hot=hot_score(plan.recommendations, plan.published_at) if published else 0.0,
+            hot=(
+                hot_score(plan.recommendations, plan.published_at)
+                if plan.published_at is not None
+                else 0.0
+            ),
             created_at=plan.created_at,
             published_at=plan.published_at,
             last_activity_at=last,
@@ -177,9 +181,10 @@ def write_forum(plans: list[PostPlan], sections: dict[str, Section]) -> dict[str
     )
 
     votes = [
-        CommentVote(comment_id=saved[node].pk, user_id=user_id, value=value, created_at=when)
+        CommentVote(comment_id=pk, user_id=user_id, value=value, created_at=when)
         for plan in plans
         for node in plan.nodes
+        if (pk := saved[node].pk) is not None  # (bulk_create_trees gave every node its pk)
         for user_id, value, when in node.votes
     ]
     CommentVote.objects.bulk_create(votes, batch_size=2000)
