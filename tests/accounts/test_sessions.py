@@ -6,10 +6,18 @@ from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.urls import reverse
 
+from tests.test_settings import show_setting
+
 pytestmark = pytest.mark.django_db
 
 
-def test_a_session_survives_the_cache_being_emptied(client, member):
+def test_the_site_keeps_sessions_in_the_cache_and_the_database():
+    result = show_setting({}, "SESSION_ENGINE")
+    assert result.stdout.strip() == "'django.contrib.sessions.backends.cached_db'"
+
+
+def test_a_session_survives_the_cache_being_emptied(client, member, settings):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # as the site runs
     client.force_login(member)
     key = client.session.session_key
     assert cache.get(f"django.contrib.sessions.cached_db{key}") is not None  # read from the cache
