@@ -303,3 +303,24 @@ def test_image_checks_and_previews_are_counted_per_ten_minutes(member, settings,
         ensure(member)
     with time_machine.travel(start + timedelta(minutes=10), tick=False):
         ensure(member)
+
+
+def test_an_image_description_is_kept_only_with_an_image(member):
+    with_image = campaign_factories.campaign(
+        member, image=clean_image(campaign_factories.upload()), image_alt="  Banner  "
+    )
+    without = campaign_factories.campaign(member, image_alt="A picture that isn't there")
+    assert (with_image.image_alt, without.image_alt) == ("Banner", "")
+
+
+def test_a_new_members_two_campaigns_an_hour_renew_after_one_hour(settings):
+    settings.FORUM_RATE_LIMITS = True
+    start = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    newcomer = make_member("newcomer", date_joined=start - timedelta(hours=2))
+    with time_machine.travel(start, tick=False):
+        campaign_factories.campaign(newcomer, title="First", publish=False)
+        campaign_factories.campaign(newcomer, title="Second", publish=False)
+        with pytest.raises(ActionRefused, match="at most 2 new campaigns an hour"):
+            campaign_factories.campaign(newcomer, title="Third", publish=False)
+    with time_machine.travel(start + timedelta(hours=1, seconds=1), tick=False):
+        assert campaign_factories.campaign(newcomer, title="Third", publish=False).pk
