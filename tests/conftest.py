@@ -10,6 +10,8 @@ from django.core.cache.backends.db import DatabaseCache
 from accounts.models import MODERATORS_GROUP, User
 
 PASSWORD = "correct-horse-battery-42"
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 on_postgres = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 requires_postgres = pytest.mark.skipif(
@@ -27,6 +29,10 @@ def _test_settings(settings):
     settings.FORUM_RATE_LIMITS = False
     # Links in email point where the test client's pages are.
     settings.SITE_URL = "http://testserver"
+    # Tasks run at once, in the test's process (inside the on-commit callbacks that enqueue them),
+    # so mail.outbox has the emails; the delivery tests (tests/accounts/test_email_tasks.py) use
+    # the database backend and a real worker.
+    settings.TASKS = IMMEDIATE_TASKS
 
 
 @pytest.fixture(autouse=True)
