@@ -20,6 +20,7 @@ import logging
 import smtplib
 from datetime import timedelta
 from functools import partial
+from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -28,10 +29,24 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.base import Task
 
 from .models import OutboundEmail
 
 log = logging.getLogger(__name__)
+
+# Tasks that are safe to run again from the start (idempotent): `manage.py email_resume` puts
+# those a dead worker left RUNNING back in the queue. Registered with @resumable.
+RESUMABLE: set[str] = set()
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def resumable(the_task: Task[P, T]) -> Task[P, T]:
+    RESUMABLE.add(the_task.module_path)
+    return the_task
 
 
 def unsent(key: str | None = None) -> QuerySet[OutboundEmail]:
@@ -90,6 +105,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:1000]
 
 
+@resumable
 @task
 def email_send(key: str, attempt: int = 1) -> int:
     """Send one batch of the send `key`; return how many messages went. `attempt` counts failed

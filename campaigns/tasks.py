@@ -6,8 +6,10 @@ from django_tasks import task
 
 from accounts.models import User
 from accounts.services import email_outbox_add
+from accounts.tasks import resumable
 
 
+@resumable
 @task
 def campaign_email_supporters(campaign_id: int, key: str, subject: str, body: str) -> int:
     """Email every supporter of a campaign (with an address, and an active account) one message:
