@@ -260,6 +260,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Grassroots <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes each connection's
+# messages (one file per batch).
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 # Email to many members (campaign updates, change notes, closing stories) goes through the outbox
 # (accounts.models.OutboundEmail) and the worker: this many messages per SMTP connection, a failed
 # batch retried EMAIL_MAX_ATTEMPTS times in all (after 1, 2, 4, 8... minutes), and a claim older

@@ -3,8 +3,8 @@
 A worker killed mid-task (SIGKILL, out of memory, a lost machine) leaves its task RUNNING for
 ever: django-tasks-db never runs it again. This puts back in the queue the resumable tasks
 (accounts.tasks.RESUMABLE: all of them safe to run twice) that have been RUNNING longer than
---stale-after seconds, and enqueues email_send for every send with unsent rows that no worker
-holds and no queued task will send. `make run` runs it with --stale-after 0, since it starts the
+--stale-after seconds, releases the outbox rows claimed longer ago than that, and enqueues
+email_send for every send with unsent rows that no worker holds and no queued task will send. `make run` runs it with --stale-after 0, since it starts the
 only worker; with several workers, keep the default (EMAIL_CLAIM_TIMEOUT), longer than any task
 runs.
 """
@@ -44,17 +44,19 @@ class Command(BaseCommand):
         requeued = DBTaskResult.objects.filter(
             status=TaskResultStatus.RUNNING, task_path__in=sorted(RESUMABLE), started_at__lte=cutoff
         ).update(status=TaskResultStatus.READY)
+        # A dead worker's claims: free again, so email_send takes them now, not after the timeout.
+        released = unsent().filter(claimed_at__lte=cutoff).update(claimed_at=None)
         queued = DBTaskResult.objects.filter(
             task_path=email_send.module_path,
             status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
         )
-        keys = sorted(set(unclaimed(unsent(), seconds).values_list("key", flat=True)))
+        keys = sorted(set(unclaimed(unsent()).values_list("key", flat=True)))
         enqueued = 0
         for key in keys:
             if not queued.filter(args_kwargs__args__0=key).exists():
                 email_send.enqueue(key)
                 enqueued += 1
         self.stdout.write(
-            f"email_resume: {requeued} stopped task(s) queued again, email_send queued for "
-            f"{enqueued} send(s)."
+            f"email_resume: {requeued} stopped task(s) queued again, {released} claimed email(s) "
+            f"released, email_send queued for {enqueued} send(s)."
         )
