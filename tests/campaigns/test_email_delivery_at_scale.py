@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import OutboundEmail, User
+from accounts.tasks import email_send
 from campaigns.models import SUPPORT_CONSENT, Campaign, Support
 from tests.conftest import DATABASE_TASKS, make_member, requires_postgres
 
@@ -143,9 +144,13 @@ def test_an_update_to_5000_supporters_is_constant_for_the_request_and_sent_once_
     assert OutboundEmail.objects.filter(sent_at=None, claimed_at__isnull=False).exists()
 
     call_command("email_resume", stale_after=0)
+    # And two workers at once, each following a chain of batches of the same send: the row
+    # claims keep them apart.
+    key = OutboundEmail.objects.filter(user__username="many0").values_list("key", flat=True)[0]
+    email_send.enqueue(key)
     with log_path.open("ab") as log:
-        second = worker(env, log)
-        assert second.wait(timeout=60) == 0, log_path.read_text()
+        workers = [worker(env, log), worker(env, log)]
+        assert [w.wait(timeout=60) for w in workers] == [0, 0], log_path.read_text()
 
     messages = messages_on_disk(mail_dir)
     recipients = [m["To"] for m in messages if m["To"].startswith("many")]

@@ -289,3 +289,50 @@ def test_an_address_the_server_refuses_fails_alone(
     refused = OutboundEmail.objects.get(user__username="bounce")
     assert refused.failed_at is not None and "No such user" in refused.last_error
     assert not DBTaskResult.objects.filter(status="READY").exists()
+
+
+# A killed worker ---------------------------------------------------------------------------------
+
+
+def test_email_resume_requeues_a_task_a_killed_worker_left_running(
+    run_worker, campaign, owner, on_commit
+):
+    users = supporters(campaign, 3)
+    campaign.refresh_from_db()
+    with on_commit():
+        announce(campaign, owner)
+    # The worker took the fan-out task and was killed: the row stays RUNNING, never run again.
+    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now())
+    run_worker()
+    assert not OutboundEmail.objects.exists()
+    call_command("email_resume", verbosity=0)  # running for less than EMAIL_CLAIM_TIMEOUT: alive
+    assert DBTaskResult.objects.get().status == "RUNNING"
+    call_command("email_resume", stale_after=0, verbosity=0)
+    run_worker()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
+
+
+def test_email_resume_frees_a_dead_workers_claims_once_they_are_stale(
+    run_worker, campaign, owner, on_commit, settings
+):
+    users = supporters(campaign, 3)
+    campaign.refresh_from_db()
+    with on_commit():
+        announce(campaign, owner)
+    run_worker()
+    mail.outbox.clear()
+    key = OutboundEmail.objects.values_list("key", flat=True)[0]
+    # Two were sent; the worker had claimed the third when it died, with no task left queued.
+    OutboundEmail.objects.filter(user=users[2]).update(sent_at=None, claimed_at=timezone.now())
+    DBTaskResult.objects.all().delete()
+    call_command("email_resume", verbosity=0)
+    run_worker()
+    assert not mail.outbox  # a live worker might still be sending it
+    OutboundEmail.objects.filter(user=users[2]).update(
+        claimed_at=timezone.now() - timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT + 1)
+    )
+    call_command("email_resume", verbosity=0)
+    call_command("email_resume", verbosity=0)  # twice: still one task
+    assert DBTaskResult.objects.filter(task_path=SEND, args_kwargs__args__0=key).count() == 1
+    run_worker()
+    assert [m.to[0] for m in mail.outbox] == [users[2].email]

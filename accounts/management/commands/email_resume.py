@@ -56,7 +56,8 @@ class Command(BaseCommand):
             if not queued.filter(args_kwargs__args__0=key).exists():
                 email_send.enqueue(key)
                 enqueued += 1
-        self.stdout.write(
-            f"email_resume: {requeued} stopped task(s) queued again, {released} claimed email(s) "
-            f"released, email_send queued for {enqueued} send(s)."
-        )
+        if options["verbosity"]:
+            self.stdout.write(
+                f"email_resume: {requeued} stopped task(s) queued again, {released} claimed email(s) "
+                f"released, email_send queued for {enqueued} send(s)."
+            )
