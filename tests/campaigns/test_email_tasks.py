@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import OutboundEmail, User
@@ -38,10 +39,15 @@ def _database_tasks(settings):
 
 
 @pytest.fixture
-def run_worker(django_capture_on_commit_callbacks):
+def run_worker(django_capture_on_commit_callbacks, monkeypatch):
     """Run the worker until nothing is left. The test's transaction never commits, so what the
     tasks enqueue on commit (the next batch, a retry) is enqueued as each run ends, as a real
-    commit would, and the worker runs again."""
+    commit would, and the worker runs again.
+
+    The worker closes connections that are not in autocommit between tasks (as Django does
+    between requests); the test's connection is inside the test's transaction, so on PostgreSQL
+    that would close it under the test. (SQLite's in-memory test database is never closed.)"""
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     def run():
         while True:
