@@ -20,11 +20,11 @@ import logging
 import smtplib
 from datetime import timedelta
 from functools import partial
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -63,6 +63,10 @@ def unclaimed(
     seconds = settings.EMAIL_CLAIM_TIMEOUT if stale_after is None else stale_after
     cutoff = timezone.now() - timedelta(seconds=seconds)
     return rows.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lte=cutoff))
+
+
+class EmailGivenUp(Exception):
+    """Raised by a task that stops retrying, so that its task result ends FAILED."""
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -163,7 +167,8 @@ def email_send(key: str, attempt: int = 1) -> int:
             message,
             given_up,
         )
-        return sent
+        # The task ends FAILED too, with the error, in the admin's task list.
+        raise EmailGivenUp(f"{key}: given up on {given_up} after {attempt} attempts") from error
     log.warning(
         "Sending %d %s emails failed (%s, attempt %d of %d): %s",
         failed,
@@ -182,3 +187,66 @@ def email_send(key: str, attempt: int = 1) -> int:
     transaction.on_commit(partial(retry.enqueue, key, attempt + 1))
     log.info("Email %s: attempt %d at %s", key, attempt + 1, run_after.isoformat())
     return sent
+
+
+def message_to_json(message: EmailMessage) -> dict[str, Any]:
+    """An email as a task argument (tasks take JSON only)."""
+    alternatives = getattr(message, "alternatives", [])
+    return {
+        "subject": message.subject,
+        "body": message.body,
+        "from_email": message.from_email,
+        "to": list(message.to),
+        "headers": dict(message.extra_headers),
+        "content_subtype": message.content_subtype,
+        "alternatives": [[content, mimetype] for content, mimetype in alternatives],
+    }
+
+
+def message_from_json(data: dict[str, Any]) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=data["subject"],
+        body=data["body"],
+        from_email=data["from_email"],
+        to=data["to"],
+        headers=data["headers"],
+    )
+    message.content_subtype = data["content_subtype"]
+    for content, mimetype in data["alternatives"]:
+        message.attach_alternative(content, mimetype)
+    return message
+
+
+@resumable
+@task
+def email_message_send(message: dict[str, Any], attempt: int = 1) -> None:
+    """Send one email to one person (allauth's: address confirmation, password reset). Retried
+    with the same back-off as email_send; given up, with an error in the log, after
+    EMAIL_MAX_ATTEMPTS. A worker killed between the server taking it and the task finishing
+    sends it again when resumed: for these messages twice is better than never."""
+    try:
+        message_from_json(message).send()
+    except Exception as exc:
+        error = _describe(exc)
+        if (
+            attempt >= settings.EMAIL_MAX_ATTEMPTS
+            or not email_message_send.get_backend().supports_defer
+        ):
+            log.error(
+                "Sending an email to %s failed (attempt %d of %d), given up: %s",
+                ", ".join(message["to"]),
+                attempt,
+                settings.EMAIL_MAX_ATTEMPTS,
+                error,
+            )
+            # The task ends FAILED, with the error, in the admin's task list.
+            raise EmailGivenUp(f"given up after {attempt} attempts: {error}") from exc
+        log.warning(
+            "Sending an email to %s failed (attempt %d of %d): %s",
+            ", ".join(message["to"]),
+            attempt,
+            settings.EMAIL_MAX_ATTEMPTS,
+            error,
+        )
+        retry = email_message_send.using(run_after=timezone.now() + retry_delay(attempt))
+        transaction.on_commit(partial(retry.enqueue, message, attempt + 1))

@@ -263,6 +263,8 @@ def test_a_send_that_keeps_failing_ends_failed_and_listed_for_staff(
     assert all(r.failed_at is not None and r.sent_at is None for r in rows)
     assert all(r.attempts == 3 for r in rows)
     assert not DBTaskResult.objects.filter(status="READY").exists()  # no endless retries
+    [failed] = DBTaskResult.objects.filter(status="FAILED")  # the last attempt, visibly
+    assert failed.exception_class_path == "accounts.tasks.EmailGivenUp"
     assert "Given up on 2" in caplog.text
     # Another send afterwards is not held up by the failed one.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
