@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 .PHONY: help run test lint fmt migrate demo lock browser clean mutate
 
 help:
-	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:8000"
+	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:8000 with the worker"
 	@echo "make test   - ruff, mypy, makemigrations --check and the whole pytest suite"
 	@echo "make fmt    - format and fix lint in place"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
@@ -25,7 +25,9 @@ run: $(INSTALLED)
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_data
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@# The web server and the task worker (email), started and stopped together (Ctrl-C).
+	$(BIN)/python manage.py email_resume --stale-after 0
+	$(BIN)/python tools/run.py 127.0.0.1:8000
 
 test: $(INSTALLED)
 	$(BIN)/ruff check .

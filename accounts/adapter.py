@@ -1,7 +1,11 @@
 import unicodedata
+from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.contrib.sites.shortcuts import get_current_site
 
+from .tasks import email_message_send, message_to_json
 from .validators import USERNAME_UNAVAILABLE, validate_username_available
 
 
@@ -27,3 +31,15 @@ class AccountAdapter(DefaultAccountAdapter):
             # Then by skeleton: `maya_`, `rnaya`, `Maya.` and `adm1n` look like maya and admin.
             validate_username_available(username)
         return username
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """allauth's emails (address confirmation, password reset...) are rendered here, in the
+        request, and sent by the worker (accounts.tasks.email_message_send), retried when the
+        mail server fails. Enqueued at once, not on commit: allauth sends them outside our
+        services, and with the database task backend the task's row is part of the request's
+        transaction anyway (the worker sees it only once that commits; a rollback removes it)."""
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        message = self.render_mail(template_prefix, email, ctx)
+        email_message_send.enqueue(message_to_json(message))

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import Affiliation, User
+from .models import Affiliation, OutboundEmail, User
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import _FieldsetSpec
@@ -105,3 +105,47 @@ class UserAdmin(DjangoUserAdmin[User]):
             for name, options in fieldsets
             if any(f not in hidden for f in options["fields"])
         ]
+
+
+class OutboundEmailStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> Iterable[tuple[str, str]]:
+        return [("failed", "Failed (given up)"), ("waiting", "Waiting"), ("sent", "Sent")]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[OutboundEmail]
+    ) -> QuerySet[OutboundEmail]:
+        if self.value() == "failed":
+            return queryset.filter(failed_at__isnull=False)
+        if self.value() == "waiting":
+            return queryset.filter(sent_at__isnull=True, failed_at__isnull=True)
+        if self.value() == "sent":
+            return queryset.filter(sent_at__isnull=False)
+        return queryset
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
+    """The email outbox, read-only: what the worker sent, is sending, or gave up on and why.
+    Shown to superusers and staff given "Can view outbound email" (it says who supports which
+    campaign, so moderators don't get it by default)."""
+
+    list_display = ["key", "user", "subject", "status", "attempts", "created_at", "sent_at"]
+    list_display += ["failed_at", "last_error"]
+    list_filter = [OutboundEmailStatusFilter, "created_at"]
+    search_fields = ["key", "user__username", "user__email", "last_error"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: OutboundEmail | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: OutboundEmail | None = None) -> bool:
+        return False

@@ -195,3 +195,51 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}: {self.message[:40]}"
+
+
+class OutboundEmail(models.Model):
+    """One email to one member, waiting in the outbox or sent: what the worker delivers.
+
+    `key` names the send ("campaign:42:update:7"): a send puts at most one row per member under
+    its key (a constraint), so making the rows twice adds nothing, and a row is marked sent as soon
+    as the mail server takes it, so sending twice repeats nothing. Created and sent only through
+    accounts.services.email_outbox_add and accounts.tasks.email_send.
+    """
+
+    key = models.CharField(max_length=100)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="outbound_emails")
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set by the worker sending it; a claim older than EMAIL_CLAIM_TIMEOUT is a dead worker's.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Set when sending is given up (after EMAIL_MAX_ATTEMPTS, or an address the server refuses).
+    failed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "user"], name="one_outbound_email_per_send"),
+        ]
+        indexes = [
+            # The worker's claim: a send's rows still to go.
+            models.Index(
+                fields=["key", "id"],
+                name="outbound_email_unsent",
+                condition=Q(sent_at__isnull=True, failed_at__isnull=True),
+            ),
+        ]
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.key} to {self.user_id}"
+
+    @property
+    def status(self) -> str:
+        if self.sent_at:
+            return "sent"
+        if self.failed_at:
+            return "failed"
+        return "waiting"

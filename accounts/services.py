@@ -1,10 +1,12 @@
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Affiliation, Notification, User, Visibility
+from .models import Affiliation, Notification, OutboundEmail, User, Visibility
+from .tasks import email_send
 
 
 class ProfileRefused(Exception):
@@ -114,3 +116,23 @@ def notifications_mark_read(*, actor: User) -> None:
     Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=timezone.now())
     User.objects.filter(pk=actor.pk).update(unread_notifications=0)
     actor.unread_notifications = 0
+
+
+def email_outbox_add(*, key: str, user_ids: Iterable[int], subject: str, body: str) -> int:
+    """Put one email per member in the outbox under `key`, the send's name, and have the worker
+    send them once the caller's transaction commits. Adding a send again adds nothing (one row
+    per member and key), so the task that calls this can safely run twice. Returns how many rows
+    are new."""
+    with transaction.atomic():
+        before = OutboundEmail.objects.filter(key=key).count()
+        OutboundEmail.objects.bulk_create(
+            (
+                OutboundEmail(key=key, user_id=user_id, subject=subject, body=body)
+                for user_id in sorted(set(user_ids))
+            ),
+            batch_size=500,
+            ignore_conflicts=True,
+        )
+        added = OutboundEmail.objects.filter(key=key).count() - before
+        transaction.on_commit(partial(email_send.enqueue, key))
+    return added

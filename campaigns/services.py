@@ -3,7 +3,8 @@
 Each function re-reads the campaign under its row lock (`_lock`) and checks permission on that
 row, not on whatever the caller loaded. The support counter moves with F() under the same lock,
 so concurrent clicks never double count. Side effects (in-site notifications, emails, the
-discussion post) are called here, explicitly; emails go out only after the transaction commits.
+discussion post) are called here, explicitly; emails are handed to the worker (campaigns.tasks)
+only once the transaction commits.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from functools import partial
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import File
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -49,6 +49,7 @@ from .models import (
     Support,
     SupporterExport,
 )
+from .tasks import campaign_email_supporters
 
 __all__ = ["ActionRefused", "ChangeNoteRequired", "ConsentChanged"]
 
@@ -274,6 +275,7 @@ def campaign_update(
     if change is not None:
         _tell_supporters(
             campaign,
+            key=f"campaign:{campaign.pk}:change:{change.pk}",
             kind="campaign_change",
             message=f'"{campaign.title}" changed its {change.fields}: {change.note}',
             url=f"{campaign.get_absolute_url()}#changes",
@@ -343,6 +345,8 @@ def campaign_close(*, campaign: Campaign, actor: User, outcome: str, story: str)
     verdict = campaign.get_outcome_display().lower()
     _tell_supporters(
         campaign,
+        # Reopened and closed again is another story, and another send.
+        key=f"campaign:{campaign.pk}:closed:{campaign.closed_at:%Y%m%dT%H%M%S%f}",
         kind="campaign_closed",
         message=f'"{campaign.title}" is closed: {verdict}.',
         url=f"{campaign.get_absolute_url()}#outcome",
@@ -625,6 +629,7 @@ def campaign_announce(*, campaign: Campaign, actor: User, title: str, body: str)
     )
     _tell_supporters(
         campaign,
+        key=f"campaign:{campaign.pk}:update:{update.pk}",
         kind="campaign_update",
         message=f'Update from "{campaign.title}": {title}',
         url=f"{campaign.get_absolute_url()}#update-{update.pk}",
@@ -635,35 +640,28 @@ def campaign_announce(*, campaign: Campaign, actor: User, title: str, body: str)
 
 
 def _tell_supporters(
-    campaign: Campaign, *, kind: str, message: str, url: str, subject: str, text: str
+    campaign: Campaign, *, key: str, kind: str, message: str, url: str, subject: str, text: str
 ) -> int:
+    """Tell every supporter in the site and by email, once the transaction commits. The emails
+    are the worker's job (campaigns.tasks): the request only enqueues one task, whatever the
+    number of supporters. `key` names the send: the same key never emails anyone twice."""
     supporters = list(
         User.objects.filter(campaign_supports__campaign=campaign, is_active=True).only(
             "pk", "email"
         )
     )
     notification_send(recipients=supporters, kind=kind, message=message, url=url)
-    emails = [user.email for user in supporters if user.email]
-    if emails:
+    if any(user.email for user in supporters):
         footer = (
             f"\n\nRead it on the site: {settings.SITE_URL}{url}\n\n--\nYou get this email because you "
             f'support "{campaign.title}" on {settings.SITE_NAME}. To stop, withdraw your '
             f"support or change your choices: {settings.SITE_URL}{campaign.get_absolute_url()}\n"
         )
         subject = " ".join(f"[{settings.SITE_NAME}] {subject}".split())  # no header injection
-        transaction.on_commit(partial(_send_emails, subject, text + footer, emails))
+        transaction.on_commit(
+            partial(campaign_email_supporters.enqueue, campaign.pk, key, subject, text + footer)
+        )
     return len(supporters)
-
-
-def _send_emails(subject: str, body: str, recipients: list[str]) -> None:
-    """One message per supporter (never a shared To: list), over one connection. Runs after
-    commit: a mail server failure is logged and never undoes or breaks the update itself."""
-    messages = [EmailMessage(subject=subject, body=body, to=[address]) for address in recipients]
-    try:
-        with get_connection() as connection:
-            connection.send_messages(messages)
-    except Exception:
-        log.exception("Sending %d campaign emails failed", len(messages))
 
 
 # Export ------------------------------------------------------------------------------------------

@@ -129,6 +129,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "mptt",
+    # Background work (Django's Tasks API, backported): the database backend and its worker.
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "forum",
     "campaigns",
@@ -257,6 +260,23 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Grassroots <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend writes each connection's
+# messages (one file per batch).
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
+# Email to many members (campaign updates, change notes, closing stories) goes through the outbox
+# (accounts.models.OutboundEmail) and the worker: this many messages per SMTP connection, a failed
+# batch retried EMAIL_MAX_ATTEMPTS times in all (after 1, 2, 4, 8... minutes), and a claim older
+# than EMAIL_CLAIM_TIMEOUT seconds taken to be a dead worker's (manage.py email_resume).
+EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 100)
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6)
+EMAIL_CLAIM_TIMEOUT = env_int("EMAIL_CLAIM_TIMEOUT", 600)
+
+# Background work -------------------------------------------------------------------------------
+
+# Work that needn't finish before the response (email) runs as tasks in `manage.py db_worker`,
+# which `make run` starts beside the web server. The database backend needs nothing but the
+# database; tasks are enqueued only once the request's transaction commits.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Internationalisation and static files ---------------------------------------------------------
 

@@ -10,6 +10,8 @@ from django.core.cache.backends.db import DatabaseCache
 from accounts.models import MODERATORS_GROUP, User
 
 PASSWORD = "correct-horse-battery-42"
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 on_postgres = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 requires_postgres = pytest.mark.skipif(
@@ -31,6 +33,10 @@ def _test_settings(settings):
     # query whichever cache the run has (with Redis, cached_db would read it with none). The
     # cached_db engine the site runs is tested in tests/accounts/test_sessions.py.
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # Tasks run at once, in the test's process (inside the on-commit callbacks that enqueue them),
+    # so mail.outbox has the emails; the delivery tests (tests/accounts/test_email_tasks.py) use
+    # the database backend and a real worker.
+    settings.TASKS = IMMEDIATE_TASKS
 
 
 @pytest.fixture(autouse=True)
