@@ -270,6 +270,14 @@ EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 100)
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6)
 EMAIL_CLAIM_TIMEOUT = env_int("EMAIL_CLAIM_TIMEOUT", 600)
+# How long the outbox keeps a message once it is sent or given up: the rows say which member was
+# emailed about which campaign, which is who supports what, so they are not kept for ever
+# (`manage.py housekeeping` deletes older ones).
+EMAIL_RETENTION_DAYS = env_int("EMAIL_RETENTION_DAYS", 30)
+# Finished task results (their arguments name campaigns and sends): successful ones this long,
+# failed ones (which staff look into) TASK_FAILED_RETENTION_DAYS.
+TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 7)
+TASK_FAILED_RETENTION_DAYS = env_int("TASK_FAILED_RETENTION_DAYS", 30)
 
 # Background work -------------------------------------------------------------------------------
 
