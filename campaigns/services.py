@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
+from accounts.queueing import enqueue_after_commit
 from accounts.services import notification_send
 from forum.limits import Rate, exceeded, is_new_member, longest_window
 from forum.markup import render_markdown
@@ -48,6 +49,7 @@ from .models import (
     Organiser,
     Support,
     SupporterExport,
+    SupporterSend,
 )
 from .tasks import campaign_email_supporters
 
@@ -643,8 +645,9 @@ def _tell_supporters(
     campaign: Campaign, *, key: str, kind: str, message: str, url: str, subject: str, text: str
 ) -> int:
     """Tell every supporter in the site and by email, once the transaction commits. The emails
-    are the worker's job (campaigns.tasks): the request only enqueues one task, whatever the
-    number of supporters. `key` names the send: the same key never emails anyone twice."""
+    are the worker's job (campaigns.tasks): the request only records the send and enqueues one
+    task, whatever the number of supporters. `key` names the send: the same key never emails
+    anyone twice."""
     supporters = list(
         User.objects.filter(campaign_supports__campaign=campaign, is_active=True).only(
             "pk", "email"
@@ -658,9 +661,12 @@ def _tell_supporters(
             f"support or change your choices: {settings.SITE_URL}{campaign.get_absolute_url()}\n"
         )
         subject = " ".join(f"[{settings.SITE_NAME}] {subject}".split())  # no header injection
-        transaction.on_commit(
-            partial(campaign_email_supporters.enqueue, campaign.pk, key, subject, text + footer)
+        # Recorded with the update, so that a task that is never enqueued (Redis down) or never
+        # runs is enqueued again by `manage.py email_resume`: the update is saved either way.
+        send = SupporterSend.objects.create(
+            key=key, campaign=campaign, subject=subject, body=text + footer
         )
+        enqueue_after_commit(campaign_email_supporters, campaign.pk, key, send.subject, send.body)
     return len(supporters)
 
 

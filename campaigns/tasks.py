@@ -1,12 +1,18 @@
-"""Campaign work done by the worker (`manage.py db_worker`), not in the request."""
+"""Campaign work done by the worker, not in the request."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.db import transaction
 from django_tasks import task
 
 from accounts.models import User
+from accounts.queueing import resumer
 from accounts.services import email_outbox_add
 from accounts.tasks import resumable
+
+from .models import SupporterSend
 
 
 @resumable
@@ -14,10 +20,24 @@ from accounts.tasks import resumable
 def campaign_email_supporters(campaign_id: int, key: str, subject: str, body: str) -> int:
     """Email every supporter of a campaign (with an address, and an active account) one message:
     puts them in the outbox under `key`, which the send task then delivers in batches. Running it
-    twice adds no one twice."""
+    twice adds no one twice. The send's SupporterSend goes in the same transaction."""
     user_ids = (
         User.objects.filter(campaign_supports__campaign_id=campaign_id, is_active=True)
         .exclude(email="")
         .values_list("pk", flat=True)
     )
-    return email_outbox_add(key=key, user_ids=list(user_ids), subject=subject, body=body)
+    with transaction.atomic():
+        added = email_outbox_add(key=key, user_ids=list(user_ids), subject=subject, body=body)
+        SupporterSend.objects.filter(key=key).delete()
+    return added
+
+
+@resumer
+def supporter_sends_enqueue(cutoff: datetime) -> int:
+    """Enqueue again the campaign sends recorded before `cutoff` whose emails never reached the
+    outbox (for `manage.py email_resume`). A send whose task is still queued runs twice, which
+    adds no one twice. Raises if the task backend can't take them (Redis still down)."""
+    sends = list(SupporterSend.objects.filter(created_at__lte=cutoff))
+    for send in sends:
+        campaign_email_supporters.enqueue(send.campaign_id, send.key, send.subject, send.body)
+    return len(sends)
