@@ -48,7 +48,9 @@ def resumer(function: Resumer) -> Resumer:
 
 
 def enqueue_logged(task: Task[P, T], /, *args: P.args, **kwargs: P.kwargs) -> TaskResult[T] | None:
-    """Enqueue now; None, with an error in the log, if the backend can't take the task."""
+    """Enqueue now; None, with an error in the log, if the backend can't take the task. Outside
+    a transaction (as enqueue_after_commit calls it): a database backend's failed INSERT would
+    otherwise leave the caller's transaction unusable."""
     try:
         return task.enqueue(*args, **kwargs)
     except Exception:  # Redis down, a database error: anything, the caller's work is done
@@ -66,10 +68,10 @@ def enqueue_after_commit(task: Task[P, T], /, *args: P.args, **kwargs: P.kwargs)
     transaction.on_commit(partial(enqueue_logged, task, *args, **kwargs))
 
 
-def queued_first_args(task: Task[Any, Any]) -> set[Any]:
-    """The first argument of each of `task`'s jobs still to run or running, on its backend
-    (email_send's: the keys of the sends a worker will carry on with). Empty for backends that
-    keep no queue (immediate, dummy)."""
+def queued_arguments(task: Task[Any, Any]) -> list[list[Any]]:
+    """The positional arguments of each of `task`'s jobs still to run or running on its backend:
+    queued, waiting for their time (retries with run_after), or started. Empty for backends that
+    keep no queue (immediate, dummy). email_resume uses it not to enqueue what will run anyway."""
     backend = task.get_backend()
     if isinstance(backend, DatabaseBackend):
         rows = DBTaskResult.objects.filter(
@@ -77,17 +79,16 @@ def queued_first_args(task: Task[Any, Any]) -> set[Any]:
             backend_name=backend.alias,
             status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
         ).values_list("args_kwargs", flat=True)
-        return {row["args"][0] for row in rows if row.get("args")}
+        return [list(row.get("args", [])) for row in rows]
     if isinstance(backend, RQBackend):
-        return _rq_first_args(task, backend.queues)
-    return set()
+        return _rq_arguments(task, backend.queues)
+    return []
 
 
-def _rq_first_args(task: Task[Any, Any], queue_names: set[str]) -> set[Any]:
-    found: set[Any] = set()
+def _rq_arguments(task: Task[Any, Any], queue_names: set[str]) -> list[list[Any]]:
+    found: list[list[Any]] = []
     for name in sorted(queue_names):
         queue = django_rq.get_queue(name, job_class=Job)
-        # Waiting, waiting for their time (retries with run_after), and running.
         ids = [
             *queue.get_job_ids(),
             *ScheduledJobRegistry(queue=queue).get_job_ids(),  # type: ignore[no-untyped-call]
@@ -95,6 +96,6 @@ def _rq_first_args(task: Task[Any, Any], queue_names: set[str]) -> set[Any]:
         ]
         for start in range(0, len(ids), 500):
             for job in Job.fetch_many(ids[start : start + 500], connection=queue.connection):
-                if job is not None and job.func_name == task.module_path and job.args:
-                    found.add(job.args[0])
+                if job is not None and job.func_name == task.module_path:
+                    found.append(list(job.args))
     return found

@@ -8,7 +8,7 @@ from django.db import transaction
 from django_tasks import task
 
 from accounts.models import User
-from accounts.queueing import resumer
+from accounts.queueing import queued_arguments, resumer
 from accounts.services import email_outbox_add
 from accounts.tasks import resumable
 
@@ -35,9 +35,11 @@ def campaign_email_supporters(campaign_id: int, key: str, subject: str, body: st
 @resumer
 def supporter_sends_enqueue(cutoff: datetime) -> int:
     """Enqueue again the campaign sends recorded before `cutoff` whose emails never reached the
-    outbox (for `manage.py email_resume`). A send whose task is still queued runs twice, which
-    adds no one twice. Raises if the task backend can't take them (Redis still down)."""
-    sends = list(SupporterSend.objects.filter(created_at__lte=cutoff))
+    outbox and whose task is not queued (never enqueued while Redis was down, lost with Redis's
+    memory, or a dead worker's): for `manage.py email_resume`. Raises if the task backend can't
+    take them (Redis still down). Returns how many it enqueued."""
+    queued = {args[1] for args in queued_arguments(campaign_email_supporters) if len(args) > 1}
+    sends = [s for s in SupporterSend.objects.filter(created_at__lte=cutoff) if s.key not in queued]
     for send in sends:
         campaign_email_supporters.enqueue(send.campaign_id, send.key, send.subject, send.body)
     return len(sends)

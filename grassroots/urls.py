@@ -47,9 +47,11 @@ if settings.TASKS_BACKEND == "rq":
 
         return admin.site.admin_view(checked)
 
+    # Without the API's token variant: the session (and the permission) is the only way in.
+    api = [p for p in get_api_urlpatterns() if "<token>" not in str(p.pattern)]
     task_dashboard = [
         URLPattern(p.pattern, task_dashboard_view(p.callback), p.default_args, p.name)
-        for p in get_api_urlpatterns() + get_admin_urlpatterns()
+        for p in api + get_admin_urlpatterns()
     ]
     # Before the admin's, whose catch-all would answer first. Its templates name it django_rq.
     urlpatterns.insert(1, path("admin/rq/", include((task_dashboard, "django_rq"))))

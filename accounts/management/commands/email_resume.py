@@ -31,7 +31,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from accounts.queueing import RESUMERS, queued_first_args
+from accounts.queueing import RESUMERS, queued_arguments
 from accounts.tasks import RESUMABLE, email_send, unclaimed, unsent
 
 
@@ -62,7 +62,8 @@ class Command(BaseCommand):
             ).update(status=TaskResultStatus.READY)
         # A dead worker's claims: free again, so email_send takes them now, not after the timeout.
         released = unsent().filter(claimed_at__lte=cutoff).update(claimed_at=None)
-        queued = queued_first_args(email_send)  # before enqueueing anything: Redis may be down
+        # Read before enqueueing anything, so that with Redis down nothing is enqueued at all.
+        queued = {args[0] for args in queued_arguments(email_send) if args}
         keys = sorted(set(unclaimed(unsent()).values_list("key", flat=True)) - queued)
         for key in keys:
             email_send.enqueue(key)
