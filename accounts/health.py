@@ -1,5 +1,6 @@
 """/healthz, for load balancers: is this app server able to serve? No log-in, no session, no
-writes: it reads one row's worth from the database and one key from the cache."""
+writes: it reads one row's worth from the database, and one key from the database cache or a
+PING from Redis (whose cache answers a miss, not an error, while Redis is down)."""
 
 from __future__ import annotations
 

@@ -82,12 +82,14 @@ def test_production_requires_a_secret_key():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
-def test_production_settings_pass_the_deploy_check():
+@pytest.mark.parametrize("redis", [{}, {"REDIS_URL": "redis://127.0.0.1:6379/0"}], ids=["", "rq"])
+def test_production_settings_pass_the_deploy_check(redis):
     env = {
         "DEBUG": "0",
         "SECRET_KEY": "x" * 20 + "-production-only-test-key-" + "y" * 30,
         "ALLOWED_HOSTS": "forum.example.org",
         "SITE_URL": "https://forum.example.org",
+        **redis,
     }
     result = run_manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
