@@ -23,8 +23,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("forum.urls")),
 ]
 
-if settings.DEBUG:
-    # Development only: Django serves uploads. Each part of the path at most 255 characters (a
+if settings.DEBUG or settings.SERVE_MEDIA:
+    # Development and `make serve` only: Django serves uploads. Each part of the path at most 255 characters (a
     # file name's limit), so a longer one is "not found" rather than an OSError from the disk.
     urlpatterns += [
         re_path(
