@@ -250,6 +250,21 @@ def connect_signals() -> None:
 
 # Error reporting -------------------------------------------------------------------------------
 
+# Anything that looks like an email address, wherever it is in a report: an exception's message
+# ("duplicate key (email)=(...)"), a log line that became a breadcrumb.
+_EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return _EMAIL_ADDRESS.sub("[email]", value)
+    if isinstance(value, dict):
+        return {key: _redact(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact(item) for item in value]
+    return value
+
+
 # The request headers an error report keeps. All others are dropped: Cookie, Authorization,
 # X-Forwarded-For, Referer (a profile's address names the member).
 _REPORTED_HEADERS = {"host", "user-agent", "accept", "content-type", "content-length"}
@@ -260,7 +275,8 @@ def sentry_before_send(event: Event, hint: Hint) -> Event:
 
     send_default_pii=False already leaves out cookies and the user. But the SDK still sends
     request bodies (a sign-up form holds the username and email), query strings and some
-    headers. Those are removed here whatever the SDK's defaults become.
+    headers. Those are removed here whatever the SDK's defaults become, and email addresses are
+    masked wherever they appear (the release, name@version, is left alone).
     """
     report = cast("dict[str, Any]", event)
     request = report.get("request")
@@ -281,7 +297,11 @@ def sentry_before_send(event: Event, hint: Hint) -> Event:
         for name, var in (("request_id", request_id_var), ("task_id", task_id_var)):
             if (value := var.get()) is not None:
                 tags[name] = value
-    return event
+    release = report.pop("release", None)
+    redacted: dict[str, Any] = _redact(report)
+    if release is not None:
+        redacted["release"] = release
+    return cast("Event", redacted)
 
 
 def init_sentry(*, dsn: str, environment: str, release: str | None, traces: float) -> None:

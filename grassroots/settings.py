@@ -320,6 +320,9 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# whitenoise would follow settings.DEBUG at start-up, which the test runner turns off: tests serve
+# static files as development does (from the apps, no `collectstatic`).
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG
 # Uploaded files (campaign images). In production the web server or object storage serves them.
 # Django serves them itself when DEBUG is on, or with SERVE_MEDIA=1 (`make serve`, one machine).
 MEDIA_URL = "media/"
