@@ -45,7 +45,8 @@ def fetch(url: str, **headers: str):
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
+        with error:
+            return error.code, error.headers, error.read()
 
 
 def healthy(base: str) -> bool:

@@ -1,0 +1,15 @@
+"""The site's URLs plus one that fails, for tests/test_error_reports.py: a real error in a real
+request, whose report must not name the member."""
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+
+
+@csrf_exempt  # so that a form post reaches the error without a token
+def fail(request: HttpRequest) -> HttpResponse:
+    email = request.user.email  # a local holding personal data, as real code has
+    raise RuntimeError(f"Could not send to {email}")
+
+
+urlpatterns = [path("fail/", fail), path("", include("grassroots.urls"))]
