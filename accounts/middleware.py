@@ -45,11 +45,11 @@ class RejectMalformedRequestsMiddleware:
 
 
 # Browser features no page here uses, denied to every page and to anything injected into one.
-# Only features Chromium knows: an unknown name would put an error in every page's console.
+# Only features Chromium knows (156 warns about bluetooth, web-share, ambient-light-sensor):
+# an unknown name would put an error in every page's console (tests/browser/test_csp.py).
 DENIED_FEATURES = [
     "accelerometer",
     "autoplay",
-    "bluetooth",
     "browsing-topics",
     "camera",
     "display-capture",

@@ -90,6 +90,7 @@ def test_a_page_that_uses_the_nonce_gets_it_in_the_header(rf):
 
     request = rf.get("/")
     response = CSPMiddleware(view)(request)
+    assert isinstance(response, HttpResponse)
     [nonce] = re.findall(r'nonce="([^"]+)"', response.content.decode())
     csp = policy(response)
     assert f"'nonce-{nonce}'" in csp["script-src"]
