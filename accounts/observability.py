@@ -154,6 +154,10 @@ def _client_ip(request: HttpRequest) -> str | None:
         return None
 
 
+# A path is decoded (%0A is a newline): escaped, it can't forge a second line in a text log.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 class RequestIdMiddleware:
     """Gives each request an id, returns it in X-Request-ID, and logs the request in one line.
 
@@ -175,6 +179,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         request_id = self.request_id(request)
+        path = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", request.path)
         # Set here and cleared when the response is closed (clear_request_id), not when this
         # returns: Django logs a 4xx or 5xx ("Not Found: /x") after the middleware is done.
         request_id_var.set(request_id)
@@ -184,7 +189,7 @@ class RequestIdMiddleware:
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
         fields: dict[str, Any] = {
             "method": request.method,
-            "path": request.path,  # never the query string: searches, tokens
+            "path": path,  # never the query string: searches, tokens
             "status": response.status_code,
             "duration_ms": duration_ms,
             "user_id": _user_id(request),
@@ -194,7 +199,7 @@ class RequestIdMiddleware:
         request_log.info(
             "%s %s %s %sms",
             request.method,
-            request.path,
+            path,
             response.status_code,
             duration_ms,
             extra=fields,

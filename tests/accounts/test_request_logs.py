@@ -148,3 +148,10 @@ def test_text_lines_end_with_the_request_id(client):
         rf"\S+ \S+ INFO grassroots\.request: GET /healthz 200 [\d.]+ms \[request_id={request_id}\]",
         line,
     ), line
+
+
+def test_a_path_cannot_forge_a_log_line(client, log_output):
+    client.get("/no-such-page%0A2026-12-02 INFO grassroots.request: GET /admin/ 200/")
+    [line] = request_lines(log_output())
+    assert line["path"] == "/no-such-page\\x0a2026-12-02 INFO grassroots.request: GET /admin/ 200/"
+    assert "\n" not in line["message"]
