@@ -179,19 +179,28 @@ class Affiliation(models.Model):
 class Notification(models.Model):
     """Something a member should know: a reply, a campaign update, a moderator's decision.
 
-    Created only through accounts.services.notification_send, which also keeps User.unread_notifications.
+    Made only by accounts.services.notification_send and the task it enqueues
+    (accounts.tasks.notifications_deliver), which also keeps User.unread_notifications.
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=40)
     message = models.CharField(max_length=300)
     url = models.CharField(max_length=300, blank=True)
+    # Names the event ("campaign:42:update:7"): a member gets at most one notification per key,
+    # so the task that delivers them can run twice (a retry, a resumed worker) and add nothing.
+    key = models.CharField(max_length=100, blank=True, default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "-created_at"], name="notification_inbox")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "user"], condition=~Q(key=""), name="notification_once_per_key"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}: {self.message[:40]}"

@@ -1,3 +1,4 @@
+import uuid
 from collections.abc import Iterable
 from functools import partial
 
@@ -6,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import Affiliation, Notification, OutboundEmail, User, Visibility
-from .tasks import email_send
+from .tasks import email_send, notifications_deliver
 
 
 class ProfileRefused(Exception):
@@ -87,28 +88,67 @@ def _only_narrows(current: Affiliation | None, name: str, visibility: str) -> bo
     return _AUDIENCE.index(visibility) <= _AUDIENCE.index(current.visibility)
 
 
-def notification_send(*, recipients: Iterable[User], kind: str, message: str, url: str = "") -> int:
+def notification_send(
+    *, recipients: Iterable[User], kind: str, message: str, url: str = "", key: str = ""
+) -> int:
     """Tell members something in-site. The one place notifications are made: email digests, push
     and preferences grow here. Returns how many members will be notified.
 
-    Delivery waits until the caller's transaction commits: callers hold row locks (a post, the
-    writing member), and bumping other members' unread counters under those locks deadlocks when
-    two members answer each other at once. Nothing is sent for a write that rolls back.
+    The notifications are written by the worker (accounts.tasks.notifications_deliver), enqueued
+    once the caller's transaction commits: nothing is sent for a write that rolls back, and
+    callers hold row locks (a post, the writing member) under which bumping other members' unread
+    counters would deadlock when two members answer each other at once. `key` names the event; a
+    member gets one notification per key however often the task runs (a fresh key when none is
+    given). For an audience too big to list in a request, enqueue a task that works it out and
+    calls notifications_add (campaigns.tasks does, for supporters).
     """
     user_ids = sorted({user.pk for user in recipients})
     if user_ids:
-        transaction.on_commit(lambda: _deliver(user_ids, kind, message[:300], url))
+        key = key or f"{kind}:{uuid.uuid4().hex}"
+        transaction.on_commit(
+            partial(notifications_deliver.enqueue, user_ids, kind, message[:300], url, key)
+        )
     return len(user_ids)
 
 
-@transaction.atomic
-def _deliver(user_ids: list[int], kind: str, message: str, url: str) -> None:
-    # Lock the recipients in one order (by pk) so concurrent deliveries never deadlock.
-    list(User.objects.select_for_update().filter(pk__in=user_ids).order_by("pk").values("pk"))
-    Notification.objects.bulk_create(
-        Notification(user_id=user_id, kind=kind, message=message, url=url) for user_id in user_ids
-    )
-    User.objects.filter(pk__in=user_ids).update(unread_notifications=F("unread_notifications") + 1)
+# Recipients locked and written this many at a time: a campaign with 50,000 supporters never
+# holds 50,000 row locks, nor one transaction for minutes.
+NOTIFY_BATCH_SIZE = 500
+
+
+def notifications_add(
+    *, key: str, user_ids: Iterable[int], kind: str, message: str, url: str
+) -> int:
+    """Give each member one notification under `key` and count it unread; a member who already
+    has it gets nothing more, so running this twice adds nothing. Returns how many are new."""
+    ids = sorted(set(user_ids))
+    added = 0
+    for start in range(0, len(ids), NOTIFY_BATCH_SIZE):
+        chunk = ids[start : start + NOTIFY_BATCH_SIZE]
+        with transaction.atomic():
+            # Locked in one order (by pk), so concurrent deliveries never deadlock, and the "has
+            # it already" check below can't race another run of the same key.
+            locked = list(
+                User.objects.select_for_update()
+                .filter(pk__in=chunk)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            have = set(
+                Notification.objects.filter(key=key, user_id__in=locked).values_list(
+                    "user_id", flat=True
+                )
+            )
+            new = [pk for pk in locked if pk not in have]
+            Notification.objects.bulk_create(
+                Notification(user_id=pk, kind=kind, message=message[:300], url=url, key=key)
+                for pk in new
+            )
+            User.objects.filter(pk__in=new).update(
+                unread_notifications=F("unread_notifications") + 1
+            )
+        added += len(new)
+    return added
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
-"""Email from the outbox (OutboundEmail), sent by the worker (`manage.py db_worker`).
+"""The accounts app's background work, done by the worker (`manage.py db_worker`): email from the
+outbox (OutboundEmail), and notifications (notifications_deliver).
 
 email_send(key) sends one batch of a send's rows over one SMTP connection, one message per
 member, then enqueues itself for the next batch, so a send to thousands never holds the worker
@@ -187,6 +188,18 @@ def email_send(key: str, attempt: int = 1) -> int:
     transaction.on_commit(partial(retry.enqueue, key, attempt + 1))
     log.info("Email %s: attempt %d at %s", key, attempt + 1, run_after.isoformat())
     return sent
+
+
+@resumable
+@task
+def notifications_deliver(user_ids: list[int], kind: str, message: str, url: str, key: str) -> int:
+    """Write the notifications accounts.services.notification_send asked for; safe to run twice."""
+    # Imported here: services enqueue this module's tasks, so it can't import services at the top.
+    from .services import notifications_add
+
+    added = notifications_add(key=key, user_ids=user_ids, kind=kind, message=message, url=url)
+    log.info("Notifications %s: %d of %d members told", key, added, len(user_ids))
+    return added
 
 
 def message_to_json(message: EmailMessage) -> dict[str, Any]:

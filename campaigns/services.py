@@ -49,7 +49,7 @@ from .models import (
     Support,
     SupporterExport,
 )
-from .tasks import campaign_email_supporters
+from .tasks import campaign_tell_supporters
 
 __all__ = ["ActionRefused", "ChangeNoteRequired", "ConsentChanged"]
 
@@ -641,27 +641,29 @@ def campaign_announce(*, campaign: Campaign, actor: User, title: str, body: str)
 
 def _tell_supporters(
     campaign: Campaign, *, key: str, kind: str, message: str, url: str, subject: str, text: str
-) -> int:
-    """Tell every supporter in the site and by email, once the transaction commits. The emails
-    are the worker's job (campaigns.tasks): the request only enqueues one task, whatever the
-    number of supporters. `key` names the send: the same key never emails anyone twice."""
-    supporters = list(
-        User.objects.filter(campaign_supports__campaign=campaign, is_active=True).only(
-            "pk", "email"
+) -> None:
+    """Tell every supporter in the site and by email, once the transaction commits. Finding the
+    supporters, notifying them and emailing them are the worker's job (campaigns.tasks): the
+    request only enqueues one task, whatever the number of supporters. `key` names the send: the
+    same key never tells anyone twice."""
+    footer = (
+        f"\n\nRead it on the site: {settings.SITE_URL}{url}\n\n--\nYou get this email because you "
+        f'support "{campaign.title}" on {settings.SITE_NAME}. To stop, withdraw your '
+        f"support or change your choices: {settings.SITE_URL}{campaign.get_absolute_url()}\n"
+    )
+    subject = " ".join(f"[{settings.SITE_NAME}] {subject}".split())  # no header injection
+    transaction.on_commit(
+        partial(
+            campaign_tell_supporters.enqueue,
+            campaign.pk,
+            key,
+            kind,
+            message[:300],
+            url,
+            subject,
+            text + footer,
         )
     )
-    notification_send(recipients=supporters, kind=kind, message=message, url=url)
-    if any(user.email for user in supporters):
-        footer = (
-            f"\n\nRead it on the site: {settings.SITE_URL}{url}\n\n--\nYou get this email because you "
-            f'support "{campaign.title}" on {settings.SITE_NAME}. To stop, withdraw your '
-            f"support or change your choices: {settings.SITE_URL}{campaign.get_absolute_url()}\n"
-        )
-        subject = " ".join(f"[{settings.SITE_NAME}] {subject}".split())  # no header injection
-        transaction.on_commit(
-            partial(campaign_email_supporters.enqueue, campaign.pk, key, subject, text + footer)
-        )
-    return len(supporters)
 
 
 # Export ------------------------------------------------------------------------------------------

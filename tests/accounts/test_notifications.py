@@ -125,3 +125,59 @@ def test_mark_all_read_as_rendered(app, member, on_commit):
     member.refresh_from_db()
     assert member.unread_notifications == 0
     assert not Notification.objects.filter(user=member, read_at__isnull=True).exists()
+
+
+def test_the_worker_writes_notifications_and_a_second_run_adds_nothing(
+    member, other_member, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.conftest import DATABASE_TASKS
+
+    # The worker closes connections between tasks; the test's is inside its transaction.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    settings.TASKS = DATABASE_TASKS
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_send(recipients=[member, other_member], kind="test", message="Hi", url="/")
+    assert not Notification.objects.exists()  # enqueued, not yet run
+    [result] = DBTaskResult.objects.all()
+    # The task twice over, as a retried or resumed one would run.
+    DBTaskResult.objects.create(
+        task_path=result.task_path,
+        args_kwargs=result.args_kwargs,
+        queue_name=result.queue_name,
+        backend_name=result.backend_name,
+        priority=result.priority,
+        run_after=result.run_after,
+    )
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    assert sorted(r.return_value for r in DBTaskResult.objects.all()) == [0, 2]
+    assert Notification.objects.filter(message="Hi").count() == 2
+    member.refresh_from_db()
+    other_member.refresh_from_db()
+    assert member.unread_notifications == other_member.unread_notifications == 1
+
+
+def test_notifications_to_many_are_written_in_batches(member, settings, on_commit, monkeypatch):
+    from accounts import services
+    from tests.conftest import make_member
+
+    monkeypatch.setattr(services, "NOTIFY_BATCH_SIZE", 3)
+    others = [make_member(f"n{i}") for i in range(7)]
+    with on_commit():
+        notification_send(recipients=[member, *others], kind="test", message="All", url="/")
+    assert Notification.objects.filter(message="All").count() == 8
+    assert (
+        services.notifications_add(
+            key=Notification.objects.get(user=member).key,
+            user_ids=[u.pk for u in others],
+            kind="test",
+            message="All",
+            url="/",
+        )
+        == 0
+    )

@@ -16,11 +16,11 @@ from django.utils import timezone
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
-from accounts.models import OutboundEmail, User
+from accounts.models import Notification, OutboundEmail, User
 from accounts.tasks import email_send, retry_delay
 from campaigns import services
 from campaigns.models import CampaignUpdate
-from campaigns.tasks import campaign_email_supporters
+from campaigns.tasks import campaign_tell_supporters
 from tests.conftest import DATABASE_TASKS, make_member
 
 from . import factories
@@ -29,7 +29,7 @@ from .mail_backends import REFUSED, Counting
 pytestmark = pytest.mark.django_db
 
 FAILING = "tests.campaigns.failing_mail.Backend"
-FANOUT = campaign_email_supporters.module_path
+FANOUT = campaign_tell_supporters.module_path
 SEND = email_send.module_path
 
 
@@ -182,17 +182,81 @@ def test_fan_out_and_send_tasks_run_twice_send_each_supporter_one_message(
     key = f"campaign:{campaign.pk}:update:test"
     with on_commit():
         for _ in range(2):
-            campaign_email_supporters.enqueue(campaign.pk, key, "Subject", "Body")
+            campaign_tell_supporters.enqueue(
+                campaign.pk, key, "note", "Note", "/", "Subject", "Body"
+            )
     run_worker()
     assert OutboundEmail.objects.filter(key=key).count() == 4
     # The send task again, twice, and the fan-out once more: nothing more goes.
     with on_commit():
         email_send.enqueue(key)
         email_send.enqueue(key)
-        campaign_email_supporters.enqueue(campaign.pk, key, "Subject", "Body")
+        campaign_tell_supporters.enqueue(campaign.pk, key, "note", "Note", "/", "Subject", "Body")
     run_worker()
     assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
     assert DBTaskResult.objects.exclude(status="SUCCESSFUL").count() == 0
+
+
+def test_the_worker_notifies_each_supporter_once_in_the_site(
+    run_worker, campaign, owner, on_commit
+):
+    users = supporters(campaign, 3)
+    campaign.refresh_from_db()
+    with on_commit():
+        update = announce(campaign, owner, title="Hello")
+    assert not Notification.objects.exists()  # the request only enqueued the task
+    run_worker()
+    key = f"campaign:{campaign.pk}:update:{update.pk}"
+    notes = Notification.objects.filter(key=key)
+    assert sorted(n.user_id for n in notes) == sorted(u.pk for u in users)
+    assert {n.url for n in notes} == {f"{campaign.get_absolute_url()}#update-{update.pk}"}
+    # The same task again (a retry, a resumed worker): nobody gets it twice or counts it twice.
+    with on_commit():
+        campaign_tell_supporters.enqueue(
+            campaign.pk, key, "campaign_update", "Again", "/", "Subject", "Body"
+        )
+    run_worker()
+    assert Notification.objects.filter(key=key).count() == 3
+    assert set(
+        User.objects.filter(pk__in=[u.pk for u in users]).values_list(
+            "unread_notifications", flat=True
+        )
+    ) == {1}
+
+
+def test_a_supporter_who_withdrew_before_the_worker_ran_hears_nothing(
+    run_worker, campaign, owner, on_commit
+):
+    stays, leaves = supporters(campaign, 2)
+    campaign.refresh_from_db()
+    with on_commit():
+        announce(campaign, owner)
+    campaign.supports.filter(user=leaves).delete()
+    run_worker()
+    assert [n.user_id for n in Notification.objects.all()] == [stays.pk]
+    assert [m.to for m in mail.outbox] == [[stays.email]]
+
+
+def test_the_request_posting_an_update_costs_the_same_for_3_or_300_supporters(
+    campaign, owner, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_to_announce(title):
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            announce(campaign, owner, title=title)
+        return len(queries)
+
+    supporters(campaign, 3, prefix="a")
+    few = queries_to_announce("First")
+    supporters(campaign, 297, prefix="b")
+    many = queries_to_announce("Second")
+    assert few == many
+    assert not Notification.objects.exists() and not OutboundEmail.objects.exists()
 
 
 def test_a_second_send_under_another_key_goes_again(run_worker, campaign, owner, on_commit):
