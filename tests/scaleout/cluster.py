@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import psycopg2
+import psycopg2  # type: ignore[import-untyped]  # no stubs installed (types-psycopg2)
 import redis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,11 +147,13 @@ class Cluster:
         redis.Redis.from_url(self.redis_url).flushdb()
         self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
         self._admin(f'CREATE DATABASE "{self.db_name}"')
+        # The servers boot while the database is migrated: nothing reaches them before the
+        # balancer starts, and booting is most of the wait.
+        for name in SERVERS:
+            self.start_server(name, wait=False)
         self.manage("migrate", "--noinput", "-v0")
         seeded = self.run_python("-m", "tests.scaleout.seed")
         self.seeded = json.loads(seeded.strip().splitlines()[-1])
-        for name in SERVERS:
-            self.start_server(name, wait=False)
         self.processes["worker"] = self._spawn("worker", [sys.executable, *WORKER])
         for name in SERVERS:
             self.wait_healthy(name)
@@ -222,9 +224,7 @@ class Cluster:
             parts.append(f"--- {path.name} ---\n" + "\n".join(lines))
         return "\n".join(parts)
 
-    def _spawn(
-        self, name: str, command: list[str], env: Any = None
-    ) -> subprocess.Popen[bytes]:
+    def _spawn(self, name: str, command: list[str], env: Any = None) -> subprocess.Popen[bytes]:
         with self.log(name).open("ab") as log:
             return subprocess.Popen(
                 command,
@@ -308,6 +308,24 @@ class Cluster:
             if row.get("pxname") == "app" and row.get("svname") == name:
                 return int(row["scur"])
         raise AssertionError(f"no server {name} in HAProxy's stats:\n{lines}")
+
+    def in_hand(self, name: str) -> list[str]:
+        """The methods of the requests HAProxy has sent the server and awaits its answer to
+        (`show sess all`; HAProxy 2.6 numbers the methods, OPTIONS=0, GET=1, HEAD=2, POST=3)."""
+        methods = {"1": "GET", "2": "HEAD", "3": "POST"}
+        found = []
+        for stream in self.haproxy("show sess all").split("\n0x"):
+            if f"server={name} (" in stream and "rsp.st=MSG_RPBEFORE" in stream:
+                number = stream.split(" meth=", 1)[1].split(" ", 1)[0] if " meth=" in stream else ""
+                found.append(methods.get(number, number))
+        return found
+
+    def wait_in_hand(self, name: str, method: str, timeout: float = 30.0) -> None:
+        """Until the server is working on a request of this method (stopping it now cuts in)."""
+        deadline = time.monotonic() + timeout
+        while method not in self.in_hand(name):
+            assert time.monotonic() < deadline, f"{name} never had a {method} in hand"
+            time.sleep(0.002)
 
     def drain(self, name: str, timeout: float = 30.0) -> None:
         """Send the server no new requests, and wait until those it has are answered: how a

@@ -22,7 +22,9 @@ def _missing() -> str | None:
         return "needs PostgreSQL: set DATABASE_URL=postgres://..."
     if not os.environ.get("REDIS_URL"):
         return "needs Redis: set REDIS_URL=redis://..."
-    if not (os.environ.get("HAPROXY") or shutil.which("haproxy") or os.path.exists("/usr/sbin/haproxy")):
+    if not (
+        os.environ.get("HAPROXY") or shutil.which("haproxy") or os.path.exists("/usr/sbin/haproxy")
+    ):
         return "needs HAProxy: run `make balancer` (Debian's haproxy package)"
     return None
 

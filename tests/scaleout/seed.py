@@ -35,6 +35,7 @@ from tests.conftest import PASSWORD  # noqa: E402
 
 SUPPORTERS = 25
 LOAD_MEMBERS = 60
+LOAD_RUNS = 4  # tests/scaleout/test_two_servers.py STOPS
 # Who logs in through the form, each in one test.
 FORM_MEMBERS = ["alice", "pat", "olu"]
 
@@ -72,13 +73,17 @@ def main() -> None:
     )
     Campaign.objects.filter(pk=campaign.pk).update(support_count=SUPPORTERS)
 
-    thread = forum_services.post_create(
-        actor=by_name["olu"],
-        section=Section.objects.get(slug="branch-life"),
-        title="Branch meeting: who can come?",
-        body="Reply with the evenings you can do.",
-        publish=True,
-    )
+    # One thread for each run of the load, so each counts its own replies on pages of its own.
+    threads = [
+        forum_services.post_create(
+            actor=by_name["olu"],
+            section=Section.objects.get(slug="branch-life"),
+            title=f"Branch meeting {n}: who can come?",
+            body="Reply with the evenings you can do.",
+            publish=True,
+        )
+        for n in range(1, LOAD_RUNS + 1)
+    ]
     sessions = []
     for user in load:
         client = Client()
@@ -90,8 +95,7 @@ def main() -> None:
             {
                 "campaign": campaign.slug,
                 "supporters": sorted(user.email for user in supporters),
-                "thread": thread.pk,
-                "thread_url": thread.get_absolute_url(),
+                "threads": [(thread.pk, thread.get_absolute_url()) for thread in threads],
                 "load_sessions": sessions,
             }
         )
