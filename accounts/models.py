@@ -239,6 +239,8 @@ class OutboundEmail(models.Model):
                 name="outbound_email_unsent",
                 condition=Q(sent_at__isnull=True, failed_at__isnull=True),
             ),
+            # The admin's newest-first list, and the retention job's oldest-first deletes.
+            models.Index(fields=["created_at"], name="outbound_email_created"),
         ]
         ordering = ["-created_at", "-pk"]
 

@@ -31,6 +31,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
+from django_tasks_db.models import DBTaskResult
 
 from .models import OutboundEmail
 
@@ -263,3 +264,48 @@ def email_message_send(message: dict[str, Any], attempt: int = 1) -> None:
         )
         retry = email_message_send.using(run_after=timezone.now() + retry_delay(attempt))
         transaction.on_commit(partial(retry.enqueue, message, attempt + 1))
+
+
+# Retention ---------------------------------------------------------------------------------------
+
+PRUNE_BATCH_SIZE = 5000
+
+
+def _delete_in_batches(rows: QuerySet[Any]) -> int:
+    """Delete rows a batch at a time, so no delete holds locks on a big table for long."""
+    deleted = 0
+    while True:
+        ids = list(rows.order_by("pk").values_list("pk", flat=True)[:PRUNE_BATCH_SIZE])
+        if not ids:
+            return deleted
+        deleted += rows.model.objects.filter(pk__in=ids).delete()[0]
+
+
+@task
+def retention_prune() -> dict[str, int]:
+    """Delete what is kept only for a while: outbox rows sent or given up more than
+    EMAIL_RETENTION_DAYS ago, and (on the database task backend) finished task results older
+    than TASK_RESULT_RETENTION_DAYS, failed ones after TASK_FAILED_RETENTION_DAYS. Safe to run
+    twice or in two workers at once: it only deletes. Enqueued by `manage.py housekeeping`."""
+    now = timezone.now()
+    cutoff = now - timedelta(days=settings.EMAIL_RETENTION_DAYS)
+    # A row is made before it is sent, so created_at (indexed) narrows the search.
+    emails = _delete_in_batches(
+        OutboundEmail.objects.filter(created_at__lt=cutoff).filter(
+            Q(sent_at__lt=cutoff) | Q(failed_at__lt=cutoff)
+        )
+    )
+    results = 0
+    finished = DBTaskResult.objects.filter(finished_at__isnull=False)
+    results += _delete_in_batches(
+        finished.filter(status="SUCCESSFUL").filter(
+            finished_at__lt=now - timedelta(days=settings.TASK_RESULT_RETENTION_DAYS)
+        )
+    )
+    results += _delete_in_batches(
+        finished.filter(status="FAILED").filter(
+            finished_at__lt=now - timedelta(days=settings.TASK_FAILED_RETENTION_DAYS)
+        )
+    )
+    log.info("Retention: deleted %d outbox rows and %d task results", emails, results)
+    return {"outbound_emails": emails, "task_results": results}

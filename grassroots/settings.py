@@ -57,22 +57,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def database_from_url(url: str) -> dj_database_url.DBConfig:
-    """Parse DATABASE_URL; only SQLite and PostgreSQL are supported."""
+def database_from_url(url: str, name: str = "DATABASE_URL") -> dj_database_url.DBConfig:
+    """Parse a database URL (the variable `name`); only SQLite and PostgreSQL are supported."""
     try:
         config = dj_database_url.parse(url, conn_max_age=0)
     except Exception as exc:  # dj-database-url raises several types for bad input
-        raise ImproperlyConfigured(f"DATABASE_URL={url!r} cannot be parsed: {exc}") from None
+        raise ImproperlyConfigured(f"{name}={url!r} cannot be parsed: {exc}") from None
     engine = config.get("ENGINE", "")
     if engine == "django.db.backends.postgresql":
         if not config.get("NAME"):
-            raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no database.")
+            raise ImproperlyConfigured(f"{name}={url!r} names no database.")
         # Persistent connections, checked before reuse so a restarted server costs one error-free retry.
         config["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
         config["CONN_HEALTH_CHECKS"] = True
     elif engine == "django.db.backends.sqlite3":
         if not config.get("NAME"):
-            raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no SQLite file.")
+            raise ImproperlyConfigured(f"{name}={url!r} names no SQLite file.")
         # Take the write lock when a transaction starts, so concurrent writers queue (up to the
         # timeout) instead of failing mid-transaction; WAL lets readers carry on meanwhile.
         config["OPTIONS"] = {
@@ -82,7 +82,7 @@ def database_from_url(url: str) -> dj_database_url.DBConfig:
         }
     else:
         raise ImproperlyConfigured(
-            f"DATABASE_URL={url!r}: only sqlite:/// and postgres:// URLs are supported."
+            f"{name}={url!r}: only sqlite:/// and postgres:// URLs are supported."
         )
     return config
 
@@ -173,6 +173,41 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'grassroots.sqlite3'}")
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A streaming read replica of the PostgreSQL primary (accounts/db_routing.py, docs/deploy.md):
+# GET pages read from it, except for a browser in the REPLICA_PIN_SECONDS after its own write
+# (read-your-writes); writes, transactions, tasks and commands use the primary. A replica that
+# doesn't answer is skipped, not fatal.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 5)
+if REPLICA_PIN_SECONDS < 1:
+    raise ImproperlyConfigured(
+        f"REPLICA_PIN_SECONDS={REPLICA_PIN_SECONDS} must be at least 1: a member's next page "
+        "must read their own write."
+    )
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs a PostgreSQL primary: set DATABASE_URL=postgres://..."
+        )
+    _replica = database_from_url(DATABASE_REPLICA_URL, "DATABASE_REPLICA_URL")
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URL={DATABASE_REPLICA_URL!r} must be a postgres:// URL (a streaming "
+            "replica of the primary)."
+        )
+    # An unreachable replica host must not hold a request for long before the primary takes over
+    # (a URL's own ?connect_timeout= wins).
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Tests read "replica" from the test database itself (Django's test mirror).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["accounts.db_routing.ReplicaRouter"]
+    # Right after SecurityMiddleware, before anything that can read the database.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "accounts.db_routing.ReplicaRoutingMiddleware",
+    )
 
 # One cache shared by every process and machine: allauth counts log-in failures and the site counts
 # previews in it, so a per-process cache would give each gunicorn worker its own allowance. The
@@ -270,6 +305,14 @@ EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 100)
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6)
 EMAIL_CLAIM_TIMEOUT = env_int("EMAIL_CLAIM_TIMEOUT", 600)
+# How long the outbox keeps a message once it is sent or given up: the rows say which member was
+# emailed about which campaign, which is who supports what, so they are not kept for ever
+# (`manage.py housekeeping` deletes older ones).
+EMAIL_RETENTION_DAYS = env_int("EMAIL_RETENTION_DAYS", 30)
+# Finished task results (their arguments name campaigns and sends): successful ones this long,
+# failed ones (which staff look into) TASK_FAILED_RETENTION_DAYS.
+TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 7)
+TASK_FAILED_RETENTION_DAYS = env_int("TASK_FAILED_RETENTION_DAYS", 30)
 
 # Background work -------------------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 """Shared fixtures: the personas every view test uses, and test-only settings."""
 
+import copy
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings as django_settings
@@ -14,6 +16,27 @@ IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.Immed
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 on_postgres = django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+# A second alias, "replica", set up as Django's docs set up a read replica for tests: the test
+# mirror of default (another connection to the same test database), even when DATABASE_REPLICA_URL
+# names a real one. It is read-only, as a standby is. No router sends queries to it unless a test
+# turns accounts.db_routing on (tests/accounts/test_db_routing.py), so every other test runs on
+# default alone and its query counts are default's. Added to the dict Django's connections already
+# read (pytest-django has set Django up by the time this file is imported).
+_default = django_settings.DATABASES["default"]
+django_settings.DATABASES["replica"] = {
+    **copy.deepcopy(_default),
+    "OPTIONS": {
+        **_default.get("OPTIONS", {}),
+        **(
+            {"options": "-c default_transaction_read_only=on"}
+            if on_postgres
+            else {"init_command": "PRAGMA query_only = ON;"}
+        ),
+    },
+    "TEST": {**_default.get("TEST", {}), "MIRROR": "default"},
+}
+ROUTING_MIDDLEWARE = "accounts.db_routing.ReplicaRoutingMiddleware"
 requires_postgres = pytest.mark.skipif(
     not on_postgres,
     reason="needs PostgreSQL (row locks and real concurrency); set DATABASE_URL=postgres://... to run",
@@ -37,6 +60,11 @@ def _test_settings(settings):
     # so mail.outbox has the emails; the delivery tests (tests/accounts/test_email_tasks.py) use
     # the database backend and a real worker.
     settings.TASKS = IMMEDIATE_TASKS
+    # One database even when the run has DATABASE_REPLICA_URL set: the routing tests turn the
+    # router on themselves.
+    if ROUTING_MIDDLEWARE in django_settings.MIDDLEWARE:
+        settings.DATABASE_ROUTERS = []
+        settings.MIDDLEWARE = [m for m in django_settings.MIDDLEWARE if m != ROUTING_MIDDLEWARE]
 
 
 @pytest.fixture(autouse=True)
