@@ -33,6 +33,7 @@ HEALTH_HOST = "localhost"  # in ALLOWED_HOSTS; what HAProxy's checks send (GR_HE
 SERVERS = ("app1", "app2")  # HAProxy's names for them (X-Served-By)
 START_TIMEOUT = 60.0  # a loaded 2-core machine starts gunicorn slowly
 STOP_GRACE = 20.0
+PASSED_ON = {"PATH", "HOME", "LANG", "TZ", "TMPDIR", "VIRTUAL_ENV"}
 
 WORKER = ["manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.2"]
 
@@ -99,12 +100,9 @@ class Cluster:
 
     def _server_env(self) -> dict[str, str]:
         var = self.folder / "var"
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            # The test process's own switches, not the servers'.
-            if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "PYTEST_CURRENT_TEST", "PYTEST_VERSION"}
-        }
+        # Only what a process needs from the machine: none of the test run's own settings
+        # (a replica, a mail server, Sentry) reach the servers unless named below.
+        env = {k: v for k, v in os.environ.items() if k in PASSED_ON or k.startswith("LC_")}
         env |= {
             "DJANGO_SETTINGS_MODULE": "grassroots.settings",
             "PYTHONUNBUFFERED": "1",
