@@ -22,6 +22,9 @@ $(INSTALLED): requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	@touch $@
 
+# The embedded set-up: tasks in the database and `db_worker`, even with REDIS_URL set (which then
+# only moves the cache to Redis), unless TASKS_BACKEND says otherwise.
+run: export TASKS_BACKEND ?= database
 run: $(INSTALLED)
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput

@@ -1,3 +1,4 @@
+import logging
 import unicodedata
 from typing import Any
 
@@ -5,8 +6,11 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
 
-from .tasks import email_message_send, message_to_json
+from .queueing import enqueue_logged
+from .tasks import email_message_send, message_from_json, message_to_json
 from .validators import USERNAME_UNAVAILABLE, validate_username_available
+
+log = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -35,11 +39,22 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """allauth's emails (address confirmation, password reset...) are rendered here, in the
         request, and sent by the worker (accounts.tasks.email_message_send), retried when the
-        mail server fails. Enqueued at once, not on commit: allauth sends them outside our
-        services, and with the database task backend the task's row is part of the request's
-        transaction anyway (the worker sees it only once that commits; a rollback removes it)."""
+        mail server fails.
+
+        Enqueued at once: allauth sends them in autocommit, after the rows they are about are
+        saved (tests/accounts/test_email_outside_transactions.py checks each flow), so no worker
+        can run one for a sign-up that is then rolled back. If the task can't be enqueued (Redis
+        is down) the email is sent from the request instead, as Django would: the member is
+        waiting for it, and nothing would enqueue it later."""
         request = allauth_context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
         ctx.update(context)
-        message = self.render_mail(template_prefix, email, ctx)
-        email_message_send.enqueue(message_to_json(message))
+        message = message_to_json(self.render_mail(template_prefix, email, ctx))
+        if enqueue_logged(email_message_send, message) is not None:
+            return
+        try:
+            message_from_json(message).send()
+        except Exception:  # the mail server too: the member can ask again; a 500 helps no one
+            log.exception("Sending an email from the request failed as well; it is not sent")
+        else:
+            log.warning("An email the worker could not be given was sent from the request")

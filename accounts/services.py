@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import Affiliation, Notification, OutboundEmail, User, Visibility
+from .queueing import enqueue_after_commit, enqueue_logged
 from .tasks import email_send, notifications_deliver
 
 
@@ -105,10 +106,16 @@ def notification_send(
     user_ids = sorted({user.pk for user in recipients})
     if user_ids:
         key = key or f"{kind}:{uuid.uuid4().hex}"
-        transaction.on_commit(
-            partial(notifications_deliver.enqueue, user_ids, kind, message[:300], url, key)
-        )
+        transaction.on_commit(partial(_deliver, user_ids, kind, message[:300], url, key))
     return len(user_ids)
+
+
+def _deliver(user_ids: list[int], kind: str, message: str, url: str, key: str) -> None:
+    if enqueue_logged(notifications_deliver, user_ids, kind, message, url, key) is None:
+        # The queue is down (Redis): write them here, after the commit, so they aren't lost. A
+        # handful of members, since audiences too big for a request go through tasks of their
+        # own (campaign sends), which email_resume enqueues again instead.
+        notifications_add(key=key, user_ids=user_ids, kind=kind, message=message, url=url)
 
 
 # Recipients locked and written this many at a time: a campaign with 50,000 supporters never
@@ -174,5 +181,5 @@ def email_outbox_add(*, key: str, user_ids: Iterable[int], subject: str, body: s
             ignore_conflicts=True,
         )
         added = OutboundEmail.objects.filter(key=key).count() - before
-        transaction.on_commit(partial(email_send.enqueue, key))
+        enqueue_after_commit(email_send, key)
     return added

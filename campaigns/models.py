@@ -484,3 +484,32 @@ class SupporterExport(models.Model):
 
     def __str__(self) -> str:
         return f"Export of {self.row_count} supporters of campaign {self.campaign_id}"
+
+
+class SupporterSend(models.Model):
+    """A word to a campaign's supporters (an update, a change note, a closing story) that the
+    worker has yet to turn into their notifications and put in the outbox
+    (accounts.models.OutboundEmail).
+
+    Saved in the transaction that posts the update, and deleted in the one that fills the outbox
+    (campaigns.tasks.campaign_tell_supporters), so that a send whose task never ran (Redis was
+    down when it was to be enqueued, a worker died, Redis lost its queue) is still known:
+    `manage.py email_resume` enqueues it again. `key` names the send, as in the outbox.
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    # The in-site notification (accounts.models.Notification) ...
+    kind = models.CharField(max_length=40)
+    message = models.CharField(max_length=300)
+    url = models.CharField(max_length=300)
+    # ... and the email.
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.key

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
+from accounts.queueing import enqueue_after_commit
 from accounts.services import notification_send
 from forum.limits import Rate, exceeded, is_new_member, longest_window
 from forum.markup import render_markdown
@@ -48,6 +49,7 @@ from .models import (
     Organiser,
     Support,
     SupporterExport,
+    SupporterSend,
 )
 from .tasks import campaign_tell_supporters
 
@@ -644,26 +646,26 @@ def _tell_supporters(
 ) -> None:
     """Tell every supporter in the site and by email, once the transaction commits. Finding the
     supporters, notifying them and emailing them are the worker's job (campaigns.tasks): the
-    request only enqueues one task, whatever the number of supporters. `key` names the send: the
-    same key never tells anyone twice."""
+    request only records the send and enqueues one task, whatever the number of supporters.
+    `key` names the send: the same key never tells anyone twice."""
     footer = (
         f"\n\nRead it on the site: {settings.SITE_URL}{url}\n\n--\nYou get this email because you "
         f'support "{campaign.title}" on {settings.SITE_NAME}. To stop, withdraw your '
         f"support or change your choices: {settings.SITE_URL}{campaign.get_absolute_url()}\n"
     )
     subject = " ".join(f"[{settings.SITE_NAME}] {subject}".split())  # no header injection
-    transaction.on_commit(
-        partial(
-            campaign_tell_supporters.enqueue,
-            campaign.pk,
-            key,
-            kind,
-            message[:300],
-            url,
-            subject,
-            text + footer,
-        )
+    # Recorded with the update, so that a task that is never enqueued (Redis down) or never runs
+    # is enqueued again by `manage.py email_resume`: the update is saved either way.
+    SupporterSend.objects.create(
+        key=key,
+        campaign=campaign,
+        kind=kind,
+        message=message[:300],
+        url=url,
+        subject=subject,
+        body=text + footer,
     )
+    enqueue_after_commit(campaign_tell_supporters, campaign.pk, key)
 
 
 # Export ------------------------------------------------------------------------------------------

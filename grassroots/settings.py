@@ -9,6 +9,7 @@ import os
 import re
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -214,12 +215,18 @@ if DATABASE_REPLICA_URL:
 # database cache needs nothing more than the database (`migrate` creates its table); Redis when
 # REDIS_URL is set (several machines, and faster).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, except that Redis being down is a cache miss (logged), not a
+            # 500: pages still serve, and cached_db sessions fall back to the database.
+            "BACKEND": "accounts.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "grassroots"),
+            # A dead Redis must cost each request milliseconds, not the operating system's
+            # connect timeout (minutes for a machine that is gone).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
         }
     }
 else:
@@ -316,10 +323,49 @@ TASK_FAILED_RETENTION_DAYS = env_int("TASK_FAILED_RETENTION_DAYS", 30)
 
 # Background work -------------------------------------------------------------------------------
 
-# Work that needn't finish before the response (email) runs as tasks in `manage.py db_worker`,
-# which `make run` starts beside the web server. The database backend needs nothing but the
-# database; tasks are enqueued only once the request's transaction commits.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Work that needn't finish before the response (email) runs as tasks, enqueued only once the
+# request's transaction commits (accounts.queueing). Two backends:
+# - "database" (django-tasks-db): the tasks are rows in the database and `manage.py db_worker`
+#   runs them (`make run` starts it beside the web server). Nothing but the database is needed.
+# - "rq" (django-tasks-rq): the tasks are RQ jobs in Redis and `manage.py rqworker default
+#   --with-scheduler` runs them, as many workers on as many machines as needed. The scheduler is
+#   what runs a retry (enqueued with run_after) when its time comes.
+# With REDIS_URL set the default is "rq"; TASKS_BACKEND=database keeps the database backend.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "").strip().lower() or (
+    "rq" if REDIS_URL else "database"
+)
+if TASKS_BACKEND not in {"database", "rq"}:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND={os.environ.get('TASKS_BACKEND')!r} is not a task backend; use database "
+        "or rq."
+    )
+if TASKS_BACKEND == "rq" and not REDIS_URL:
+    raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (the Redis the jobs live in).")
+if TASKS_BACKEND == "rq":
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    # django_tasks_db stays installed: its table keeps what the database backend left, and
+    # switching back needs no migration.
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db") + 1, "django_rq")
+    # django-rq passes only the URL to redis-py, so the connect timeout goes in the URL (rq sets
+    # its own read timeout, longer than the wait for the next job).
+    _separator = "&" if "?" in REDIS_URL else "?"
+    RQ_QUEUES = {
+        "default": {
+            "URL": f"{REDIS_URL}{_separator}socket_connect_timeout=0.5",
+            # A job still running after this is killed (and FAILED): five minutes, and at most
+            # half EMAIL_CLAIM_TIMEOUT, so a batch's claimed rows are never taken for a dead
+            # worker's while it still runs.
+            "DEFAULT_TIMEOUT": max(1, min(300, EMAIL_CLAIM_TIMEOUT // 2)),
+        }
+    }
+    # So that plain `manage.py rqworker` runs django-tasks' jobs (without it every task fails).
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+    # django-rq's own admin entry lets any staff member (moderators) read every job's arguments,
+    # which include password-reset links: grassroots/urls.py mounts the dashboard for those
+    # with the permission instead.
+    RQ_SHOW_ADMIN_LINK = False
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Internationalisation and static files ---------------------------------------------------------
 

@@ -1,8 +1,13 @@
 import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 
@@ -22,6 +27,34 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("campaigns/", include("campaigns.urls")),
     path("", include("forum.urls")),
 ]
+
+if settings.TASKS_BACKEND == "rq":
+    from django_rq.urls import get_admin_urlpatterns, get_api_urlpatterns
+
+    View = Callable[..., HttpResponse]
+
+    def task_dashboard_view(view: View) -> View:
+        """django-rq's dashboard, behind the admin's log-in, for staff with the django_rq.admin
+        permission (superusers): not every staff member, since the jobs' arguments include
+        password-reset links, and its buttons delete and re-run jobs. (Its JSON stats, too: no
+        API token.)"""
+
+        @wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.has_perm("django_rq.admin"):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return admin.site.admin_view(checked)
+
+    # Without the API's token variant: the session (and the permission) is the only way in.
+    api = [p for p in get_api_urlpatterns() if "<token>" not in str(p.pattern)]
+    task_dashboard = [
+        URLPattern(p.pattern, task_dashboard_view(p.callback), p.default_args, p.name)
+        for p in api + get_admin_urlpatterns()
+    ]
+    # Before the admin's, whose catch-all would answer first. Its templates name it django_rq.
+    urlpatterns.insert(1, path("admin/rq/", include((task_dashboard, "django_rq"))))
 
 if settings.DEBUG:
     # Development only: Django serves uploads. Each part of the path at most 255 characters (a

@@ -64,6 +64,7 @@ def site(tmp_path_factory):
         "VAR_DIR": str(var),
         "DATABASE_URL": f"sqlite:///{var / 'site.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "grassroots.settings",
+        "TASKS_BACKEND": "database",  # what `make run` sets, whether REDIS_URL is set or not
     }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     return var, env

@@ -54,6 +54,7 @@ def run_manage(env: dict, *args: str) -> subprocess.CompletedProcess:
         "SITE_URL",
         "DATABASE_URL",
         "REDIS_URL",
+        "TASKS_BACKEND",
         "DJANGO_ALLOW_ASYNC_UNSAFE",
     }
     clean = {k: v for k, v in os.environ.items() if k not in ours}
@@ -81,12 +82,14 @@ def test_production_requires_a_secret_key():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
-def test_production_settings_pass_the_deploy_check():
+@pytest.mark.parametrize("redis", [{}, {"REDIS_URL": "redis://127.0.0.1:6379/0"}], ids=["", "rq"])
+def test_production_settings_pass_the_deploy_check(redis):
     env = {
         "DEBUG": "0",
         "SECRET_KEY": "x" * 20 + "-production-only-test-key-" + "y" * 30,
         "ALLOWED_HOSTS": "forum.example.org",
         "SITE_URL": "https://forum.example.org",
+        **redis,
     }
     result = run_manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
@@ -117,10 +120,69 @@ def test_a_bad_proxy_count_stops_the_server():
 
 
 def test_redis_url_switches_the_cache_to_redis():
+    # Django's RedisCache, degrading to misses while Redis is down (accounts/cache.py).
     result = show_setting({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "CACHES['default']['BACKEND']")
-    assert result.stdout.strip() == "'django.core.cache.backends.redis.RedisCache'"
+    assert result.stdout.strip() == "'accounts.cache.DegradingRedisCache'"
     result = show_setting({}, "CACHES['default']['BACKEND']")
     assert result.stdout.strip() == "'django.core.cache.backends.db.DatabaseCache'"
+
+
+def show_settings(env: dict, expression: str) -> subprocess.CompletedProcess:
+    code = f"from django.conf import settings; print(repr({expression}))"
+    return run_manage(env, "shell", "--no-imports", "-c", code)
+
+
+TASK_SETTINGS = "(settings.TASKS['default']['BACKEND'], 'django_rq' in settings.INSTALLED_APPS)"
+
+
+def test_tasks_use_the_database_without_redis():
+    result = show_settings({}, TASK_SETTINGS)
+    assert result.stdout.strip() == "('django_tasks_db.DatabaseBackend', False)", result.stderr
+
+
+def test_redis_url_switches_the_tasks_to_rq():
+    result = show_settings({"REDIS_URL": "redis://127.0.0.1:6379/0"}, TASK_SETTINGS)
+    assert result.stdout.strip() == "('django_tasks_rq.RQBackend', True)", result.stderr
+    # Plain `manage.py rqworker` then runs django-tasks' jobs, and retries when they are due.
+    result = show_settings(
+        {"REDIS_URL": "redis://127.0.0.1:6379/0"}, "(settings.RQ, settings.RQ_QUEUES)"
+    )
+    assert result.stdout.strip() == (
+        "({'JOB_CLASS': 'django_tasks_rq.Job'}, {'default': {'URL': "
+        "'redis://127.0.0.1:6379/0?socket_connect_timeout=0.5', 'DEFAULT_TIMEOUT': 300}})"
+    ), result.stderr
+
+
+def test_tasks_backend_keeps_the_database_backend_with_redis():
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/0", "TASKS_BACKEND": "Database"}
+    result = show_settings(env, TASK_SETTINGS)
+    assert result.stdout.strip() == "('django_tasks_db.DatabaseBackend', False)", result.stderr
+    # The cache stays on Redis.
+    result = show_setting(env, "CACHES['default']['BACKEND']")
+    assert result.stdout.strip() == "'accounts.cache.DegradingRedisCache'"
+
+
+def test_a_bad_tasks_backend_stops_the_server():
+    result = run_manage({"TASKS_BACKEND": "celery"}, "check")
+    assert result.returncode != 0
+    assert "TASKS_BACKEND='celery' is not a task backend; use database or rq" in result.stderr
+
+
+def test_rq_without_redis_stops_the_server():
+    result = run_manage({"TASKS_BACKEND": "rq"}, "check")
+    assert result.returncode != 0
+    assert "TASKS_BACKEND=rq needs REDIS_URL" in result.stderr
+
+
+def test_rq_jobs_time_out_before_their_email_claims_do():
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/0", "EMAIL_CLAIM_TIMEOUT": "120"}
+    result = show_setting(env, "RQ_QUEUES['default']['DEFAULT_TIMEOUT']")
+    assert result.stdout.strip() == "60", result.stderr
+
+
+def test_the_rq_set_up_passes_the_system_checks():
+    result = run_manage({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "check")
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_requires_the_sites_address_for_email_links():

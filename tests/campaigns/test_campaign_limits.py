@@ -29,7 +29,7 @@ NOON = datetime(2026, 3, 2, 12, 3, tzinfo=timezone.get_current_timezone())
 
 
 # The site's shared cache: the database cache, or Redis where REDIS_URL is set (as in CI).
-SHARED = "RedisCache" if os.environ.get("REDIS_URL") else "DatabaseCache"
+SHARED = "DegradingRedisCache" if os.environ.get("REDIS_URL") else "DatabaseCache"
 
 
 @pytest.fixture(params=["shared", "locmem"])

@@ -120,6 +120,7 @@ def test_an_update_to_5000_supporters_is_constant_for_the_request_and_sent_once_
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env |= {
         "DJANGO_SETTINGS_MODULE": "grassroots.settings",
+        "TASKS_BACKEND": "database",  # db_worker's backend, even when REDIS_URL is set
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
         f"{db['PORT'] or 5432}/{db['NAME']}",
         "EMAIL_BACKEND": "tests.campaigns.mail_backends.FileHangingAfter",

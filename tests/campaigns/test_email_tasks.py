@@ -19,7 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import Notification, OutboundEmail, User
 from accounts.tasks import email_send, retry_delay
 from campaigns import services
-from campaigns.models import CampaignUpdate
+from campaigns.models import CampaignUpdate, SupporterSend
 from campaigns.tasks import campaign_tell_supporters
 from tests.conftest import DATABASE_TASKS, make_member
 
@@ -179,22 +179,22 @@ def test_fan_out_and_send_tasks_run_twice_send_each_supporter_one_message(
 ):
     users = supporters(campaign, 4)
     campaign.refresh_from_db()
-    key = f"campaign:{campaign.pk}:update:test"
     with on_commit():
-        for _ in range(2):
-            campaign_tell_supporters.enqueue(
-                campaign.pk, key, "note", "Note", "/", "Subject", "Body"
-            )
+        update = announce(campaign, owner)
+        key = f"campaign:{campaign.pk}:update:{update.pk}"
+        campaign_tell_supporters.enqueue(campaign.pk, key)  # a second fan-out, queued beside
     run_worker()
     assert OutboundEmail.objects.filter(key=key).count() == 4
     # The send task again, twice, and the fan-out once more: nothing more goes.
     with on_commit():
         email_send.enqueue(key)
         email_send.enqueue(key)
-        campaign_tell_supporters.enqueue(campaign.pk, key, "note", "Note", "/", "Subject", "Body")
+        campaign_tell_supporters.enqueue(campaign.pk, key)
     run_worker()
     assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
     assert DBTaskResult.objects.exclude(status="SUCCESSFUL").count() == 0
+    fan_outs = DBTaskResult.objects.filter(task_path=FANOUT)
+    assert sorted(r.return_value for r in fan_outs) == [0, 0, 4]
 
 
 def test_the_worker_notifies_each_supporter_once_in_the_site(
@@ -210,13 +210,23 @@ def test_the_worker_notifies_each_supporter_once_in_the_site(
     notes = Notification.objects.filter(key=key)
     assert sorted(n.user_id for n in notes) == sorted(u.pk for u in users)
     assert {n.url for n in notes} == {f"{campaign.get_absolute_url()}#update-{update.pk}"}
-    # The same task again (a retry, a resumed worker): nobody gets it twice or counts it twice.
+    # The same task again, as if the first had died before it could mark the send done (a
+    # resumed worker): nobody is notified twice, counts it twice, or gets a second email.
+    SupporterSend.objects.create(
+        key=key,
+        campaign=campaign,
+        kind="campaign_update",
+        message="m",
+        url="/",
+        subject="s",
+        body="b",
+    )
     with on_commit():
-        campaign_tell_supporters.enqueue(
-            campaign.pk, key, "campaign_update", "Again", "/", "Subject", "Body"
-        )
+        campaign_tell_supporters.enqueue(campaign.pk, key)
     run_worker()
     assert Notification.objects.filter(key=key).count() == 3
+    assert len(mail.outbox) == 3
+    assert not SupporterSend.objects.exists()
     assert set(
         User.objects.filter(pk__in=[u.pk for u in users]).values_list(
             "unread_notifications", flat=True
