@@ -1,4 +1,4 @@
-"""Two app servers, a task worker and HAProxy, as real processes sharing PostgreSQL and Redis.
+"""Two app servers, an RQ worker and HAProxy, as real processes sharing PostgreSQL and Redis.
 
 The servers get a database of their own (the pytest-django test database belongs to the test
 process, and they are other processes), created and migrated here and dropped afterwards, and the
@@ -35,7 +35,8 @@ START_TIMEOUT = 60.0  # a loaded 2-core machine starts gunicorn slowly
 STOP_GRACE = 20.0
 PASSED_ON = {"PATH", "HOME", "LANG", "TZ", "TMPDIR", "VIRTUAL_ENV"}
 
-WORKER = ["manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.2"]
+# The task worker of several machines: RQ's, on the servers' Redis (the scheduler runs retries).
+WORKER = ["manage.py", "rqworker", "default", "--with-scheduler"]
 
 
 def gunicorn(port: int) -> list[str]:
@@ -110,6 +111,7 @@ class Cluster:
             "SECRET_KEY": f"scale-out-test-{secrets.token_urlsafe(40)}",
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
+            "TASKS_BACKEND": "rq",
             "ALLOWED_HOSTS": f"{LOOPBACK},{HEALTH_HOST}",
             "SITE_URL": f"http://{LOOPBACK}:{self.balancer_port}",
             # Plain HTTP on loopback: no TLS to redirect to, and no HSTS for 127.0.0.1.

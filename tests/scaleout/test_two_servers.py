@@ -1,5 +1,5 @@
 """Past one machine: two gunicorn servers behind HAProxy (deploy/haproxy.cfg, round robin, no
-stickiness), sharing PostgreSQL and Redis, with a task worker. Members use it through the balancer
+stickiness), sharing PostgreSQL and Redis, with an RQ worker. Members use it through the balancer
 as through a browser, pages loaded and forms submitted as rendered; each server is also addressed
 directly with the same cookies, to show that what one server did the other sees at once."""
 
@@ -13,6 +13,8 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+import redis
+import rq
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
@@ -163,6 +165,12 @@ def test_a_campaign_update_posted_on_one_server_is_emailed_by_the_worker(cluster
         "SELECT count(*), count(sent_at) FROM accounts_outboundemail"
         " WHERE key LIKE 'campaign:%%:update:%%'"
     ) == [(len(supporters), len(supporters))]
+    # Through Redis: RQ ran the jobs (the update's, then a chain of batches), none failed, and
+    # the database backend's table never had a task.
+    queue = rq.Queue("default", connection=redis.Redis.from_url(cluster.redis_url))
+    assert queue.finished_job_registry.count >= 1 + len(supporters) // 10
+    assert queue.failed_job_registry.count == 0
+    assert cluster.query("SELECT count(*) FROM django_tasks_database_dbtaskresult") == [(0,)]
 
 
 # How a server stops: (signal, drained first?, what it has in hand when it gets the signal).
