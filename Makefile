@@ -6,10 +6,11 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt migrate demo lock browser balancer clean mutate
+.PHONY: help run serve test lint fmt migrate demo lock browser balancer clean mutate
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:8000 with the worker"
+	@echo "make serve  - the same, production's way: DEBUG off, gunicorn, whitenoise, the worker"
 	@echo "make test   - ruff, mypy, makemigrations --check and the whole pytest suite"
 	@echo "make fmt    - format and fix lint in place"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
@@ -32,6 +33,26 @@ run: $(INSTALLED)
 	@# The web server and the task worker (email), started and stopped together (Ctrl-C).
 	$(BIN)/python manage.py email_resume --stale-after 0
 	$(BIN)/python tools/run.py 127.0.0.1:8000
+
+# `make serve`: production's shape on this machine. DEBUG is off; gunicorn runs with
+# gunicorn.conf.py; whitenoise serves the collected static files (hashed, compressed); the task
+# worker runs beside it. What makes it work on plain http at 127.0.0.1 is set for this target only:
+# the development secret from var/ (unless SECRET_KEY is set), no redirect to https, cookies
+# without the Secure flag, and uploads served by Django. Production sets none of these.
+SERVE_ADDRESS ?= 127.0.0.1:8000
+VAR_DIR ?= var
+SERVE_ENV = DEBUG=0 SECRET_KEY="$${SECRET_KEY:-$$(cat $(VAR_DIR)/secret_key)}" \
+	SITE_URL=http://$(SERVE_ADDRESS) SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 SERVE_MEDIA=1
+
+serve: $(INSTALLED)
+	@mkdir -p $(VAR_DIR)
+	@# Run with DEBUG on, as `make run` does: that makes var/secret_key the first time.
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py demo_data
+	$(BIN)/python manage.py email_resume --stale-after 0
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+	@# gunicorn and the task worker, started and stopped together (Ctrl-C).
+	$(SERVE_ENV) $(BIN)/python tools/run.py --serve $(SERVE_ADDRESS)
 
 test: $(INSTALLED)
 	$(BIN)/ruff check .

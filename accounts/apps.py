@@ -22,7 +22,12 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
+        from .observability import connect_signals
         from .permissions import register_moderator_permissions, sync_after_migrate
+
+        # Request ids end with their response; each enqueue is logged with the enqueuing request's
+        # id; a worker's lines get the task's.
+        connect_signals()
 
         # Moderators view members and suspend/ban them through the admin's actions; they never
         # change a member's account (email, password, groups).

@@ -42,3 +42,42 @@ class RejectMalformedRequestsMiddleware:
         if reason := malformed(request):
             return HttpResponseBadRequest(render_to_string("400.html", {"reason": reason}))
         return self.get_response(request)
+
+
+# Browser features no page here uses, denied to every page and to anything injected into one.
+# Only features Chromium knows (156 warns about bluetooth, web-share, ambient-light-sensor):
+# an unknown name would put an error in every page's console (tests/browser/test_csp.py).
+DENIED_FEATURES = [
+    "accelerometer",
+    "autoplay",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "idle-detection",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+]
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in DENIED_FEATURES)
+
+
+class PermissionsPolicyMiddleware:
+    """Sends the fixed Permissions-Policy header (Django has no setting for it)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response

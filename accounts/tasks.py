@@ -34,6 +34,7 @@ from django_tasks.base import Task
 from django_tasks_db.models import DBTaskResult
 
 from .models import OutboundEmail
+from .notifications import notifications_add
 
 log = logging.getLogger(__name__)
 
@@ -195,9 +196,6 @@ def email_send(key: str, attempt: int = 1) -> int:
 @task
 def notifications_deliver(user_ids: list[int], kind: str, message: str, url: str, key: str) -> int:
     """Write the notifications accounts.services.notification_send asked for; safe to run twice."""
-    # Imported here: services enqueue this module's tasks, so it can't import services at the top.
-    from .services import notifications_add
-
     added = notifications_add(key=key, user_ids=user_ids, kind=kind, message=message, url=url)
     log.info("Notifications %s: %d of %d members told", key, added, len(user_ids))
     return added

@@ -8,8 +8,9 @@ from django.db import transaction
 from django_tasks import task
 
 from accounts.models import User
+from accounts.notifications import notifications_add
 from accounts.queueing import queued_arguments, resumer
-from accounts.services import email_outbox_add, notifications_add
+from accounts.services import email_outbox_add
 from accounts.tasks import resumable
 
 from .models import SupporterSend

@@ -10,9 +10,11 @@ import re
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 # Lets Django's classes that django-stubs makes generic be subscripted at run time, as the type
@@ -49,6 +51,16 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -127,6 +139,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "allauth",
     "allauth.account",
     "mptt",
@@ -139,7 +152,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response, whoever gives it, has an X-Request-ID and a log line.
+    "accounts.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files answered here, before sessions or the database (whitenoise's place).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "accounts.middleware.PermissionsPolicyMiddleware",
     "accounts.middleware.RejectMalformedRequestsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -274,7 +293,8 @@ ACCOUNT_USERNAME_BLACKLIST = ["admin", "administrator", "moderator", "moderators
 ACCOUNT_USERNAME_BLACKLIST += ["staff", "root", "support", "help", "system", "official", "security"]
 ACCOUNT_USER_DISPLAY = "accounts.models.user_display"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Links in allauth's emails use the site's own scheme (https in production; http for `make serve`).
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme
 
 # Forum -----------------------------------------------------------------------------------------
 
@@ -377,10 +397,26 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
-# Uploaded files (campaign images). Served by Django only when DEBUG is on; in production by the web
-# server or object storage.
+# With DEBUG off, whitenoise (MIDDLEWARE) serves what `collectstatic` put in STATIC_ROOT. Each file's
+# name has a hash of its content, so it can be cached for ever, and a gzip copy (and a brotli copy,
+# when the brotli package is installed) is sent to browsers that accept one. In development the
+# files come straight from static/ and the apps, so there is no `collectstatic` step.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# whitenoise would follow settings.DEBUG at start-up, which the test runner turns off: tests serve
+# static files as development does (from the apps, no `collectstatic`).
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG
+# Uploaded files (campaign images). In production the web server or object storage serves them.
+# Django serves them itself when DEBUG is on, or with SERVE_MEDIA=1 (`make serve`, one machine).
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5_242_880
 
@@ -392,7 +428,47 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Another site's window opened from here (or that opened this one) gets no handle on it.
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
+def _origin(url: str) -> list[str]:
+    """The origin of an absolute URL (static files or uploads on a CDN), as a CSP source."""
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+# Content-Security-Policy (django-csp's middleware). Nothing is allowed unless it is named here:
+# scripts and styles only from our own static files, or inline with this response's nonce
+# (<script nonce="{{ request.csp_nonce }}">; the nonce is added to the header only on pages that
+# use it). There are no 'unsafe-inline' or 'unsafe-eval' sources, and no style="" attributes:
+# put styles in static/css. Images come from our origin, which includes uploads under MEDIA_URL.
+# Forms post only to this site, and no page can be framed, embed plugins or change its base URL.
+# The Django admin works under this policy as it is: its scripts are files, its one inline
+# <style> (change_list.html, only when a ModelAdmin turns actions off at the top and the bottom)
+# never renders here (tests/test_security_headers.py checks every ModelAdmin). No page is exempt.
+_STATIC_ORIGIN = _origin(STATIC_URL)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, *_STATIC_ORIGIN, NONCE],
+        "style-src": [SELF, *_STATIC_ORIGIN, NONCE],
+        "img-src": [SELF, *_STATIC_ORIGIN, *_origin(MEDIA_URL)],
+        "font-src": [SELF, *_STATIC_ORIGIN],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# Violation reports go to CSP_REPORT_URI if set (a collector such as Sentry's security endpoint).
+# Not kept as a setting of that name: django-csp 4 takes a CSP_* setting for an old-style one.
+if csp_report_uri := os.environ.get("CSP_REPORT_URI", "").strip():
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [csp_report_uri]
+# Permissions-Policy (accounts.middleware.PermissionsPolicyMiddleware): camera, microphone,
+# geolocation, payment and the other powerful features are denied to every page.
+
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -404,15 +480,60 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PRO
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("TRUSTED_CLIENT_IP_HEADER") or None
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Cookies only over https. SECURE_COOKIES=0 is for `make serve` on plain http (127.0.0.1).
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
+# Logging ---------------------------------------------------------------------------------------
+
+# One line per request (logger grassroots.request), and every line stamped with the request id
+# and the task id it was logged in (accounts/observability.py). JSON for log collectors by default
+# in production; text for people in development.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or text.")
+# A request's X-Request-ID is taken from this header when a proxy you run sets it (and replaces
+# any the client sent), e.g. X-Request-ID from nginx's $request_id. Unset, every id is made here.
+TRUSTED_REQUEST_ID_HEADER = os.environ.get("TRUSTED_REQUEST_ID_HEADER", "").strip()
+# Request lines hold no address unless this is on: whose address visited which page is personal
+# data about members of a political group.
+LOG_CLIENT_IP = env_bool("LOG_CLIENT_IP", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "accounts.observability.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "accounts.observability.JsonFormatter"},
+        "text": {"()": "accounts.observability.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Error reporting -------------------------------------------------------------------------------
+
+# Only with SENTRY_DSN set (Sentry, or a server that speaks its protocol, such as GlitchTip).
+# Reports name no member: accounts.observability.init_sentry. Tracing is off unless
+# SENTRY_TRACES_SAMPLE_RATE (0 to 1) says what share of requests to trace.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)
+if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1.")
+if SENTRY_DSN:
+    from accounts.observability import init_sentry
+
+    default_environment = "development" if DEBUG else "production"
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT") or default_environment,
+        release=os.environ.get("SENTRY_RELEASE") or None,
+        traces=SENTRY_TRACES_SAMPLE_RATE,
+    )

@@ -56,8 +56,8 @@ if settings.TASKS_BACKEND == "rq":
     # Before the admin's, whose catch-all would answer first. Its templates name it django_rq.
     urlpatterns.insert(1, path("admin/rq/", include((task_dashboard, "django_rq"))))
 
-if settings.DEBUG:
-    # Development only: Django serves uploads. Each part of the path at most 255 characters (a
+if settings.DEBUG or settings.SERVE_MEDIA:
+    # Development and `make serve` only: Django serves uploads. Each part of the path at most 255 characters (a
     # file name's limit), so a longer one is "not found" rather than an OSError from the disk.
     urlpatterns += [
         re_path(

@@ -1,6 +1,7 @@
 """`make run`'s launcher (tools/run.py): runserver and the task worker start together, and stop
 together, whether Ctrl-C stops them or one of them dies."""
 
+import importlib.util
 import os
 import signal
 import socket
@@ -59,7 +60,9 @@ def answers(port: int) -> bool:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     var = tmp_path_factory.mktemp("var")
+    # The embedded set-up: without REDIS_URL the worker is db_worker (the database backend).
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_ALLOW"))}
+    env.pop("REDIS_URL", None)
     env |= {
         "VAR_DIR": str(var),
         "DATABASE_URL": f"sqlite:///{var / 'site.sqlite3'}",
@@ -107,3 +110,56 @@ def test_when_the_worker_dies_the_server_stops_too(site, tmp_path):
     launcher.wait(timeout=40)
     wait_for(lambda: not ours(str(site[0])), 10, "something is still running", log)
     assert not answers(port)
+
+
+def test_housekeeping_runs_every_interval_and_the_worker_runs_its_retention_job(site, tmp_path):
+    import sqlite3
+
+    var, env = site
+    database = var / "site.sqlite3"
+
+    def retention_jobs(status: str) -> int:
+        with sqlite3.connect(database) as connection:
+            return connection.execute(
+                "SELECT count(*) FROM django_tasks_database_dbtaskresult "
+                "WHERE task_path = 'accounts.tasks.retention_prune' AND status = ?",
+                [status],
+            ).fetchone()[0]
+
+    before = retention_jobs("SUCCESSFUL")
+    log = tmp_path / "run.log"
+    launcher, _ = launch((var, env | {"HOUSEKEEPING_INTERVAL": "1"}), log)
+    try:
+        wait_for(lambda: retention_jobs("SUCCESSFUL") >= before + 2, 60, "no retention job", log)
+    finally:
+        launcher.send_signal(signal.SIGINT)
+        assert launcher.wait(timeout=40) == 0, log.read_text()
+    wait_for(lambda: not ours(str(var)), 10, "something is still running", log)
+
+
+def load_launcher():
+    spec = importlib.util.spec_from_file_location("run", ROOT / "tools" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_worker_is_the_task_backends_own():
+    # With REDIS_URL the settings send tasks to RQ, whose worker is django-rq's rqworker (with the
+    # scheduler, which runs retries when they are due); without it, the database backend's.
+    run = load_launcher()
+    assert run.worker_command({}) == ["manage.py", "db_worker", "--no-reload"]
+    assert run.worker_command({"REDIS_URL": ""}) == ["manage.py", "db_worker", "--no-reload"]
+    assert run.worker_command({"REDIS_URL": "redis://127.0.0.1:6379/3"}) == [
+        "manage.py",
+        "rqworker",
+        "default",
+        "--with-scheduler",
+    ]
+    # TASKS_BACKEND wins, as in the settings (`make run` sets it to database).
+    assert run.worker_command(
+        {"REDIS_URL": "redis://127.0.0.1:6379/3", "TASKS_BACKEND": "database"}
+    ) == ["manage.py", "db_worker", "--no-reload"]
+    assert run.housekeeping_interval({}) == 300
+    assert run.housekeeping_interval({"HOUSEKEEPING_INTERVAL": "0"}) == 0

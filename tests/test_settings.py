@@ -194,3 +194,61 @@ def test_production_requires_the_sites_address_for_email_links():
     assert "SITE_URL='forum.example.org' must be the site's address" in result.stderr
     result = show_setting({"SITE_URL": "https://forum.example.org/"}, "SITE_URL")
     assert result.stdout.strip() == "'https://forum.example.org'"
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 20 + "-production-only-test-key-" + "y" * 30,
+    "ALLOWED_HOSTS": "forum.example.org",
+    "SITE_URL": "https://forum.example.org",
+}
+
+
+def test_logs_are_json_in_production_and_text_in_development():
+    assert show_setting(PRODUCTION, "LOG_FORMAT").stdout.strip() == "'json'"
+    assert show_setting({}, "LOG_FORMAT").stdout.strip() == "'text'"
+    assert show_setting({"LOG_FORMAT": "JSON"}, "LOG_FORMAT").stdout.strip() == "'json'"
+    result = run_manage({"LOG_FORMAT": "xml"}, "check")
+    assert result.returncode != 0
+    assert "LOG_FORMAT='xml': use json or text" in result.stderr
+
+
+def test_cookies_are_secure_in_production_unless_make_serve_says_otherwise():
+    for name in ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+        assert show_setting(PRODUCTION, name).stdout.strip() == "True"
+        result = show_setting(PRODUCTION | {"SECURE_COOKIES": "0"}, name)
+        assert result.stdout.strip() == "False"
+    result = run_manage(PRODUCTION | {"SECURE_COOKIES": "sometimes"}, "check")
+    assert "SECURE_COOKIES='sometimes' is not a boolean" in result.stderr
+
+
+def test_static_files_are_hashed_and_compressed_only_in_production():
+    name = "STORAGES['staticfiles']['BACKEND']"
+    result = show_setting(PRODUCTION, name)
+    assert result.stdout.strip() == "'whitenoise.storage.CompressedManifestStaticFilesStorage'"
+    result = show_setting({}, name)
+    assert result.stdout.strip() == "'django.contrib.staticfiles.storage.StaticFilesStorage'"
+
+
+def test_a_csp_report_address_is_added_to_the_policy():
+    name = "CONTENT_SECURITY_POLICY['DIRECTIVES'].get('report-uri')"
+    assert show_setting({}, name).stdout.strip() == "None"
+    result = show_setting({"CSP_REPORT_URI": "https://reports.example.org/csp"}, name)
+    assert result.stdout.strip() == "['https://reports.example.org/csp']"
+
+
+@pytest.mark.parametrize(("value", "message"), [("lots", "is not a number"), ("1.5", "between 0")])
+def test_a_bad_trace_rate_stops_the_server(value, message):
+    result = run_manage({"SENTRY_TRACES_SAMPLE_RATE": value}, "check")
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_the_deploy_check_stays_clean_with_error_reporting_and_a_trusted_request_id():
+    env = PRODUCTION | {
+        "SENTRY_DSN": "http://publickey@127.0.0.1:9/1",  # nothing is sent by a check
+        "TRUSTED_REQUEST_ID_HEADER": "X-Request-ID",
+        "LOG_FORMAT": "json",
+    }
+    result = run_manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr

@@ -163,16 +163,16 @@ def test_the_worker_writes_notifications_and_a_second_run_adds_nothing(
 
 
 def test_notifications_to_many_are_written_in_batches(member, settings, on_commit, monkeypatch):
-    from accounts import services
+    from accounts import notifications
     from tests.conftest import make_member
 
-    monkeypatch.setattr(services, "NOTIFY_BATCH_SIZE", 3)
+    monkeypatch.setattr(notifications, "NOTIFY_BATCH_SIZE", 3)
     others = [make_member(f"n{i}") for i in range(7)]
     with on_commit():
         notification_send(recipients=[member, *others], kind="test", message="All", url="/")
     assert Notification.objects.filter(message="All").count() == 8
     assert (
-        services.notifications_add(
+        notifications.notifications_add(
             key=Notification.objects.get(user=member).key,
             user_ids=[u.pk for u in others],
             kind="test",
