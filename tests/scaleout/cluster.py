@@ -39,20 +39,8 @@ PASSED_ON = {"PATH", "HOME", "LANG", "TZ", "TMPDIR", "VIRTUAL_ENV"}
 WORKER = ["manage.py", "rqworker", "default", "--with-scheduler"]
 
 
-def gunicorn(port: int) -> list[str]:
-    return [
-        "-m",
-        "gunicorn",
-        "grassroots.wsgi:application",
-        "--bind",
-        f"{LOOPBACK}:{port}",
-        "--workers",
-        "2",
-        "--graceful-timeout",
-        "15",
-        "--access-logfile",
-        "-",
-    ]
+# The servers as production runs them: gunicorn with the checked-in gunicorn.conf.py.
+GUNICORN = ["-m", "gunicorn", "--config", "gunicorn.conf.py"]
 
 
 def port_is_free(port: int) -> bool:
@@ -114,10 +102,16 @@ class Cluster:
             "TASKS_BACKEND": "rq",
             "ALLOWED_HOSTS": f"{LOOPBACK},{HEALTH_HOST}",
             "SITE_URL": f"http://{LOOPBACK}:{self.balancer_port}",
-            # Plain HTTP on loopback: no TLS to redirect to, and no HSTS for 127.0.0.1.
+            # Plain HTTP on loopback, as `make serve`: no TLS to redirect to, cookies without
+            # the Secure flag, and no HSTS for 127.0.0.1.
             "SECURE_SSL_REDIRECT": "0",
+            "SECURE_COOKIES": "0",
             "SECURE_HSTS_SECONDS": "0",
-            "TRUSTED_PROXY_COUNT": "1",  # HAProxy's X-Forwarded-For (option forwardfor)
+            # What HAProxy adds (deploy/haproxy.cfg): X-Forwarded-For, and the request's id.
+            "TRUSTED_PROXY_COUNT": "1",
+            "TRUSTED_REQUEST_ID_HEADER": "X-Request-ID",
+            "GUNICORN_WORKERS": "2",
+            "GUNICORN_GRACEFUL_TIMEOUT": "15",
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(self.mail_dir),
             # Small batches: a campaign update's 25 emails go out as a chain of three tasks.
@@ -147,6 +141,8 @@ class Cluster:
         redis.Redis.from_url(self.redis_url).flushdb()
         self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
         self._admin(f'CREATE DATABASE "{self.db_name}"')
+        # Before the servers start: whitenoise indexes the files when it loads.
+        self.manage("collectstatic", "--noinput", "-v0")
         # The servers boot while the database is migrated: nothing reaches them before the
         # balancer starts, and booting is most of the wait.
         for name in SERVERS:
@@ -236,7 +232,8 @@ class Cluster:
             )
 
     def start_server(self, name: str, *, wait: bool = True) -> None:
-        self.processes[name] = self._spawn(name, [sys.executable, *gunicorn(self.ports[name])])
+        bind = {"GUNICORN_BIND": f"{LOOPBACK}:{self.ports[name]}"}
+        self.processes[name] = self._spawn(name, [sys.executable, *GUNICORN], self.env | bind)
         if wait:
             self.wait_healthy(name)
 

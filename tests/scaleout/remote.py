@@ -3,16 +3,15 @@
 WebTest drives a WSGI application in-process. RemoteApp is a WSGI application that sends each
 request over a real TCP connection to a server (an app server, or the balancer) and hands back its
 answer untouched, so `page.forms[...]`, `form.submit()` and `.follow()` work against processes
-started by the test, with one cookie jar across the servers a member talks to. It adds nothing a
-browser would not: the Origin header on a form post, and Secure cookies sent back over plain HTTP
-to a loopback address (browsers count http://127.0.0.1 and http://localhost as secure origins).
+started by the test, with one cookie jar across the servers a member talks to. It adds what a
+browser would: the Origin header on a form post.
 """
 
 from __future__ import annotations
 
 import http.client
 from collections.abc import Iterable
-from http.cookiejar import CookieJar, DefaultCookiePolicy
+from http.cookiejar import CookieJar
 from typing import Any
 
 from webtest import TestApp
@@ -70,16 +69,8 @@ class RemoteApp:
         return [content]
 
 
-class LoopbackCookiePolicy(DefaultCookiePolicy):
-    """Send Secure cookies to a loopback address over HTTP, as browsers do: the servers run with
-    DEBUG off, which marks the session and CSRF cookies Secure."""
-
-    def return_ok_secure(self, cookie: Any, request: Any) -> bool:
-        return True
-
-
 def new_cookie_jar() -> CookieJar:
-    return CookieJar(policy=LoopbackCookiePolicy())
+    return CookieJar()
 
 
 def browser(port: int, jar: CookieJar) -> TestApp:

@@ -84,6 +84,14 @@ def main() -> None:
         )
         for n in range(1, LOAD_RUNS + 1)
     ]
+    # For the test that follows one reply by its request id.
+    welcome = forum_services.post_create(
+        actor=members(["sam"])[0],
+        section=Section.objects.get(slug="branch-life"),
+        title="Welcome, new members",
+        body="Say hello.",
+        publish=True,
+    )
     sessions = []
     for user in load:
         client = Client()
@@ -96,6 +104,7 @@ def main() -> None:
                 "campaign": campaign.slug,
                 "supporters": sorted(user.email for user in supporters),
                 "threads": [(thread.pk, thread.get_absolute_url()) for thread in threads],
+                "welcome": (welcome.pk, welcome.get_absolute_url()),
                 "load_sessions": sessions,
             }
         )

@@ -5,8 +5,11 @@ directly with the same cookies, to show that what one server did the other sees 
 
 from __future__ import annotations
 
+import contextlib
 import email
 import itertools
+import json
+import re
 import signal
 import time
 from email.message import Message
@@ -171,6 +174,60 @@ def test_a_campaign_update_posted_on_one_server_is_emailed_by_the_worker(cluster
     assert queue.finished_job_registry.count >= 1 + len(supporters) // 10
     assert queue.failed_job_registry.count == 0
     assert cluster.query("SELECT count(*) FROM django_tasks_database_dbtaskresult") == [(0,)]
+
+
+def json_lines(path: Path) -> list[dict]:
+    found = []
+    for line in path.read_text(errors="replace").splitlines():
+        with contextlib.suppress(ValueError):
+            entry = json.loads(line)
+            if isinstance(entry, dict):
+                found.append(entry)
+    return found
+
+
+def wait_for(what: str, find, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while not (found := find()):
+        assert time.monotonic() < deadline, f"never found {what}"
+        time.sleep(0.2)
+    return found
+
+
+def test_one_request_id_from_the_balancer_through_the_server_to_the_worker(cluster):
+    """HAProxy names each request (unique-id-header); the app server takes that id
+    (TRUSTED_REQUEST_ID_HEADER), sends it back and logs it, and the task the request enqueued
+    (telling the post's author about the reply) is found in the worker's log by it."""
+    pk, url = cluster.seeded["welcome"]
+    balancer = browser(cluster.balancer_port, log_in(cluster, "alice"))
+    form = form_to(balancer.get(url), reverse("forum:comment-create", args=[pk]))
+    form["body"] = "Hello from Leeds."
+    done = form.submit()
+    assert done.status_code == 302
+    request_id = done.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9A-F]{20,}", request_id), request_id  # HAProxy's, hex
+
+    balancer_line = wait_for(
+        "the balancer's line",
+        lambda: [
+            line
+            for line in cluster.log("haproxy").read_text().splitlines()
+            if line.endswith(f" {request_id}")
+        ],
+    )
+    assert '"POST /p/' in balancer_line[0]
+    server_log = cluster.log(done.headers["X-Served-By"])
+    mine = wait_for(
+        "the server's lines",
+        lambda: [e for e in json_lines(server_log) if e.get("request_id") == request_id],
+    )
+    enqueued = [e["enqueued_task_id"] for e in mine if "enqueued_task_id" in e]
+    assert len(enqueued) == 1, mine
+    worked = wait_for(
+        "the worker's lines",
+        lambda: [e for e in json_lines(cluster.log("worker")) if e.get("task_id") == enqueued[0]],
+    )
+    assert any("SUCCESSFUL" in e["message"] for e in worked), worked
 
 
 # How a server stops: (signal, drained first?, what it has in hand when it gets the signal).
