@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint fmt migrate demo lock browser clean mutate
+.PHONY: help run serve test lint fmt migrate demo lock browser balancer clean mutate
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:8000 with the worker"
@@ -15,6 +15,7 @@ help:
 	@echo "make fmt    - format and fix lint in place"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
 	@echo "make browser - install Debian's Chromium for the browser tests (root, apt)"
+	@echo "make balancer - install Debian's HAProxy for the scale-out test (root, apt)"
 	@echo "make mutate - mutation testing of the rule modules (cosmic-ray; slow, not in CI)"
 
 $(INSTALLED): requirements.lock
@@ -79,6 +80,12 @@ lock: $(INSTALLED)
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+# The scale-out test (tests/scaleout) puts Debian's HAProxy in front of two app servers; it runs
+# its own haproxy process from deploy/haproxy.cfg, never the packaged service.
+balancer:
+	@command -v haproxy >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
