@@ -6,7 +6,8 @@ from django import forms
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import Affiliation, User, Visibility
+from .models import Affiliation, Delivery, User, Visibility
+from .preferences import CATEGORIES
 from .validators import USERNAME_RULE
 
 
@@ -92,3 +93,21 @@ class ProfileForm(forms.Form):
             initial[f"{affiliation.kind}_visibility"] = affiliation.visibility
             initial[f"{affiliation.kind}_consent"] = True
         return initial
+
+
+class NotificationSettingsForm(forms.Form):
+    """One choice per category of notification (accounts.preferences.CATEGORIES)."""
+
+    def __init__(self, *args: Any, current: dict[str, Delivery], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, category in CATEGORIES.items():
+            self.fields[name] = forms.ChoiceField(
+                label=category.label,
+                choices=[(d.value, d.label) for d in category.choices],
+                initial=current[name].value,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose how you hear about these."},
+            )
+
+    def choices(self) -> dict[str, Delivery]:
+        return {name: Delivery(value) for name, value in self.cleaned_data.items()}

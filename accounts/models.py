@@ -6,7 +6,7 @@ from typing import Any, Self
 from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -176,26 +176,110 @@ class Affiliation(models.Model):
         return f"{self.get_kind_display()}: {self.name}"
 
 
-class Notification(models.Model):
-    """Something a member should know: a reply, a campaign update, a moderator's decision.
+class Delivery(models.TextChoices):
+    """How a member hears of one category of notification (accounts.preferences)."""
 
-    Made only by accounts.services.notification_send and the task it enqueues
-    (accounts.tasks.notifications_deliver), which also keeps User.unread_notifications.
+    EMAIL = "email", "In the site and by email, straight away"
+    DIGEST = "digest", "In the site and in a daily email digest"
+    SITE = "site", "In the site only"
+    OFF = "off", "Not at all"
+
+
+class NotificationPreference(models.Model):
+    """A member's choice for one category (accounts.preferences.CATEGORIES); no row: the default."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    category = models.CharField(max_length=20)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category"], name="one_preference_per_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.category} {self.delivery}"
+
+
+class BlockQuerySet(models.QuerySet["Block"]):
+    def between(self, a_id: int, b_id: int) -> BlockQuerySet:
+        """Blocks either way between two members."""
+        return self.filter(
+            Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)
+        )
+
+
+class Block(models.Model):
+    """`blocker` hears nothing from `blocked`: no messages, and no notification of anything they do."""
+
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_received")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = BlockQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="one_block_per_pair"),
+            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="no_self_block"),
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class Notification(models.Model):
+    """Something a member should know: a reply, a mention, a campaign update, a message.
+
+    Made only by accounts.notifications.notifications_add (through notification_send and the
+    task it enqueues, or an app's own fan-out task), which also keeps User.unread_notifications
+    and decides from the member's preference whether it is emailed, and how.
     """
+
+    class Email(models.TextChoices):
+        NONE = "", "Not emailed"
+        NOW = "now", "Emailed straight away (grouped by thread)"
+        DIGEST = "digest", "In the daily digest"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=40)
+    # accounts.preferences: which of the member's choices governs it.
+    category = models.CharField(max_length=20, blank=True, default="")
     message = models.CharField(max_length=300)
     url = models.CharField(max_length=300, blank=True)
+    # Who did it (None for the site's own, and moderators': blocking a moderator hides nothing).
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    excerpt = models.CharField(max_length=300, blank=True, default="")
+    # The thread it belongs to ("post:42") and its title: emails group by it.
+    thread = models.CharField(max_length=100, blank=True, default="")
+    title = models.CharField(max_length=200, blank=True, default="")
+    # What it is about ("forum.comment:7"): withdrawn if that is removed before anyone reads it.
+    target = models.CharField(max_length=100, blank=True, default="")
     # Names the event ("campaign:42:update:7"): a member gets at most one notification per key,
     # so the task that delivers them can run twice (a retry, a resumed worker) and add nothing.
     key = models.CharField(max_length=100, blank=True, default="", editable=False)
+    email = models.CharField(max_length=10, choices=Email.choices, blank=True, default="")
+    emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="notification_inbox")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_inbox"),
+            # Emails still to make: a member's grouped email, and who is due a digest.
+            models.Index(
+                fields=["email", "created_at"],
+                name="notification_email_pending",
+                condition=~Q(email="") & Q(emailed_at__isnull=True),
+            ),
+            models.Index(fields=["target"], name="notification_target", condition=~Q(target="")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["key", "user"], condition=~Q(key=""), name="notification_once_per_key"
@@ -219,6 +303,12 @@ class OutboundEmail(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="outbound_emails")
     subject = models.CharField(max_length=300)
     body = models.TextField()
+    html = models.TextField(
+        blank=True, help_text="The HTML part, if any (made from our templates)."
+    )
+    # A notification email's category (accounts.preferences): it gets the footer saying why and
+    # the one-click List-Unsubscribe headers for it. Blank for other mail.
+    category = models.CharField(max_length=20, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     # Set by the worker sending it; a claim older than EMAIL_CLAIM_TIMEOUT is a dead worker's.
     claimed_at = models.DateTimeField(null=True, blank=True)

@@ -38,6 +38,17 @@ T = TypeVar("T")
 # What `manage.py email_resume` runs: each enqueues again its app's work that is still pending and
 # older than the cutoff it is given (by then it should have run), and returns how many it queued.
 Resumer = Callable[[datetime], int]
+
+# Tasks that are safe to run again from the start (idempotent): `manage.py email_resume` puts
+# those a dead worker left RUNNING back in the queue. Registered with @resumable.
+RESUMABLE: set[str] = set()
+
+
+def resumable(the_task: Task[P, T]) -> Task[P, T]:
+    RESUMABLE.add(the_task.module_path)
+    return the_task
+
+
 RESUMERS: dict[str, Resumer] = {}
 
 

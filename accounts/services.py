@@ -5,10 +5,29 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Affiliation, Notification, OutboundEmail, User, Visibility
-from .notifications import notifications_add
+from .models import (
+    Affiliation,
+    Block,
+    Delivery,
+    Notification,
+    NotificationPreference,
+    OutboundEmail,
+    User,
+    Visibility,
+)
+from .notifications import (
+    NotificationData,
+    notifications_add,
+    notifications_deliver,
+    notifications_take_back,
+)
+from .preferences import CATEGORIES, category_of
 from .queueing import enqueue_after_commit, enqueue_logged
-from .tasks import email_send, notifications_deliver
+from .tasks import email_send
+
+
+class BlockRefused(Exception):
+    """The block asked for can't be made; the message says why."""
 
 
 class ProfileRefused(Exception):
@@ -90,36 +109,101 @@ def _only_narrows(current: Affiliation | None, name: str, visibility: str) -> bo
 
 
 def notification_send(
-    *, recipients: Iterable[User], kind: str, message: str, url: str = "", key: str = ""
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    message: str,
+    url: str = "",
+    key: str = "",
+    actor: User | None = None,
+    excerpt: str = "",
+    thread: str = "",
+    title: str = "",
+    target: str = "",
 ) -> int:
-    """Tell members something in-site. The one place notifications are made: email digests, push
-    and preferences grow here. Returns how many members will be notified.
+    """Tell members something: in the site, and by email as each member chose for the kind's
+    category (accounts.preferences). The one way in for a handful of members; returns how many
+    were asked for (the worker drops those who must not hear it).
 
     The notifications are written by the worker (accounts.tasks.notifications_deliver), enqueued
     once the caller's transaction commits: nothing is sent for a write that rolls back, and
     callers hold row locks (a post, the writing member) under which bumping other members' unread
     counters would deadlock when two members answer each other at once. `key` names the event; a
     member gets one notification per key however often the task runs (a fresh key when none is
-    given). For an audience too big to list in a request, enqueue a task that works it out and
-    calls notifications_add (campaigns.tasks does, for supporters).
+    given). `actor` is who did it: never told of their own action, and members who block them
+    hear nothing of it (leave it None for moderators' decisions). `thread` ("post:42") and
+    `title` group emails; `target` ("forum.comment:7") is what notifications_withdraw takes back.
+    For an audience too big to list in a request, enqueue a task that works it out and calls
+    notifications_add (campaigns.tasks does, for supporters).
     """
-    user_ids = sorted({user.pk for user in recipients})
+    category_of(kind)  # an unmapped kind fails here, in the caller's test, not in the worker
+    actor_id = actor.pk if actor is not None else None
+    user_ids = sorted({user.pk for user in recipients} - {actor_id})
     if user_ids:
         key = key or f"{kind}:{uuid.uuid4().hex}"
-        transaction.on_commit(partial(_deliver, user_ids, kind, message[:300], url, key))
+        note = NotificationData(
+            kind=kind,
+            message=message[:300],
+            url=url,
+            actor_id=actor_id,
+            excerpt=excerpt[:300],
+            thread=thread,
+            title=title[:200],
+            target=target,
+        )
+        transaction.on_commit(partial(_deliver, user_ids, key, note))
     return len(user_ids)
 
 
-def _deliver(user_ids: list[int], kind: str, message: str, url: str, key: str) -> None:
-    if enqueue_logged(notifications_deliver, user_ids, kind, message, url, key) is None:
+def _deliver(user_ids: list[int], key: str, note: NotificationData) -> None:
+    if enqueue_logged(notifications_deliver, user_ids, key, note.as_json()) is None:
         # The queue is down (Redis): write them here, after the commit, so they aren't lost. A
         # handful of members, since audiences too big for a request go through tasks of their
         # own (campaign sends), which email_resume enqueues again instead.
-        notifications_add(key=key, user_ids=user_ids, kind=kind, message=message, url=url)
+        notifications_add(key=key, user_ids=user_ids, note=note)
+
+
+def notifications_withdraw(*, target: str) -> int:
+    """Take back the unread notifications about `target` (removed, hidden or deleted before its
+    readers got to it), and their emails not yet made. Returns how many went."""
+    return notifications_take_back(target=target)
+
+
+@transaction.atomic
+def block_create(*, actor: User, member: User) -> Block:
+    """`actor` blocks `member`: no messages between them, no notification of what member does."""
+    if member.pk == actor.pk:
+        raise BlockRefused("You can't block yourself.")
+    if member.is_moderator:
+        # Moderators' notices and warnings must reach members; their posts can still be muted.
+        raise BlockRefused("Moderators can't be blocked.")
+    block, _ = Block.objects.get_or_create(blocker=actor, blocked=member)
+    return block
+
+
+@transaction.atomic
+def block_remove(*, actor: User, member: User) -> bool:
+    deleted, _ = Block.objects.filter(blocker=actor, blocked=member).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def preferences_update(*, actor: User, choices: dict[str, Delivery]) -> None:
+    """Save a member's delivery choice per category (accounts.preferences.CATEGORIES)."""
+    for name, delivery in choices.items():
+        category = CATEGORIES[name]
+        if delivery not in category.choices:
+            raise ValueError(f"{delivery} is not a choice for {name}")
+        NotificationPreference.objects.update_or_create(
+            user=actor, category=name, defaults={"delivery": delivery}
+        )
 
 
 @transaction.atomic
 def notifications_mark_read(*, actor: User) -> None:
+    # The member's row first, as notifications_add locks it: a notification written meanwhile is
+    # either marked read here or counted after, never read yet counted (or unread and uncounted).
+    User.objects.select_for_update().filter(pk=actor.pk).values("pk").first()
     Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=timezone.now())
     User.objects.filter(pk=actor.pk).update(unread_notifications=0)
     actor.unread_notifications = 0

@@ -21,35 +21,24 @@ import logging
 import smtplib
 from datetime import timedelta
 from functools import partial
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
-from django_tasks.base import Task
 from django_tasks_db.models import DBTaskResult
 
 from .models import OutboundEmail
-from .notifications import notifications_add
+from .preferences import unsubscribe_because, unsubscribe_token, unsubscribe_what
+from .queueing import resumable
 
 log = logging.getLogger(__name__)
-
-# Tasks that are safe to run again from the start (idempotent): `manage.py email_resume` puts
-# those a dead worker left RUNNING back in the queue. Registered with @resumable.
-RESUMABLE: set[str] = set()
-
-
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-def resumable(the_task: Task[P, T]) -> Task[P, T]:
-    RESUMABLE.add(the_task.module_path)
-    return the_task
 
 
 def unsent(key: str | None = None) -> QuerySet[OutboundEmail]:
@@ -94,12 +83,34 @@ def _claim(key: str, size: int) -> list[OutboundEmail]:
 
 def _message(row: OutboundEmail) -> EmailMessage:
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
-    return EmailMessage(
+    headers = {"Message-ID": f"<outbound.{row.pk}@{domain}>", "Auto-Submitted": "auto-generated"}
+    body, html = row.body, row.html
+    if row.category:
+        # A notification email: why it came and how to stop it, in the text and in the headers
+        # mail clients show as "Unsubscribe" (RFC 2369), which one POST turns off (RFC 8058).
+        stop = f"{settings.SITE_URL}{reverse('accounts:unsubscribe', args=[unsubscribe_token(row.user_id, row.category)])}"
+        settings_url = f"{settings.SITE_URL}{reverse('accounts:notification-settings')}"
+        footer = {
+            "because": unsubscribe_because(row.category),
+            "what": unsubscribe_what(row.category),
+            "stop_url": stop,
+            "settings_url": settings_url,
+        }
+        body = body.rstrip() + "\n\n" + render_to_string("accounts/email/_footer.txt", footer)
+        if html:
+            html += render_to_string("accounts/email/_footer.html", footer)
+        headers["List-Unsubscribe"] = f"<{stop}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        headers["List-Id"] = f"{settings.SITE_NAME} notifications <notifications.{domain}>"
+    message = EmailMultiAlternatives(
         subject=row.subject,
-        body=row.body,
+        body=body,
         to=[row.user.email],  # one member per message: no one sees another's address
-        headers={"Message-ID": f"<outbound.{row.pk}@{domain}>", "Auto-Submitted": "auto-generated"},
+        headers=headers,
     )
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message
 
 
 def _fail_row(row: OutboundEmail, error: str) -> None:
@@ -190,15 +201,6 @@ def email_send(key: str, attempt: int = 1) -> int:
     transaction.on_commit(partial(retry.enqueue, key, attempt + 1))
     log.info("Email %s: attempt %d at %s", key, attempt + 1, run_after.isoformat())
     return sent
-
-
-@resumable
-@task
-def notifications_deliver(user_ids: list[int], kind: str, message: str, url: str, key: str) -> int:
-    """Write the notifications accounts.services.notification_send asked for; safe to run twice."""
-    added = notifications_add(key=key, user_ids=user_ids, kind=kind, message=message, url=url)
-    log.info("Notifications %s: %d of %d members told", key, added, len(user_ids))
-    return added
 
 
 def message_to_json(message: EmailMessage) -> dict[str, Any]:

@@ -10,4 +10,8 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),
+    path("account/notifications/", views.notification_settings, name="notification-settings"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("members/<str:username>/block/", views.block, name="block"),
+    path("members/<str:username>/unblock/", views.unblock, name="unblock"),
 ]

@@ -3,21 +3,46 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .forms import ProfileForm
+from .forms import NotificationSettingsForm, ProfileForm
 from .http import AuthenticatedHttpRequest
-from .models import User
-from .services import ProfileRefused, notifications_mark_read, profile_update
+from .models import Block, Delivery, User
+from .preferences import (
+    CATEGORIES,
+    DIGEST,
+    preferences_of,
+    unsubscribe_read,
+    unsubscribe_what,
+)
+from .services import (
+    BlockRefused,
+    ProfileRefused,
+    block_create,
+    block_remove,
+    notifications_mark_read,
+    preferences_update,
+    profile_update,
+)
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     member = get_object_or_404(User, username=username, is_active=True)
     affiliations = member.affiliations.visible_to(request.user).filter(user=member)
+    blocked = (
+        request.user.is_authenticated
+        and Block.objects.filter(blocker_id=request.user.pk, blocked=member).exists()
+    )
     return render(
         request,
         "accounts/profile.html",
-        {"member": member, "affiliations": affiliations, "is_own": request.user == member},
+        {
+            "member": member,
+            "affiliations": affiliations,
+            "is_own": request.user == member,
+            "blocked": blocked,
+        },
     )
 
 
@@ -59,3 +84,75 @@ def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
 def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     notifications_mark_read(actor=request.user)
     return redirect("accounts:notifications")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = NotificationSettingsForm(request.POST or None, current=preferences_of(request.user.pk))
+    if request.method == "POST" and form.is_valid():
+        preferences_update(actor=request.user, choices=form.choices())
+        messages.success(request, "Your notification settings are saved.")
+        return redirect("accounts:notification-settings")
+    blocks = Block.objects.filter(blocker=request.user).select_related("blocked")
+    return render(request, "accounts/notification_settings.html", {"form": form, "blocks": blocks})
+
+
+# A mail client's one-click POST (RFC 8058) carries no session and no CSRF token: the signed
+# token in the URL is the authority, and all it can do is stop emails.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    found = unsubscribe_read(token)
+    if found is None:
+        return render(request, "accounts/unsubscribe.html", {"invalid": True}, status=400)
+    member = get_object_or_404(User, pk=found[0], is_active=True)
+    category = found[1]
+    what = unsubscribe_what(category)
+    if request.method == "GET":
+        # Link scanners open every link in an email: a GET only asks.
+        return render(request, "accounts/unsubscribe.html", {"what": what, "done": False})
+    if category == DIGEST:
+        choices = {
+            name: Delivery.SITE
+            for name, delivery in preferences_of(member.pk).items()
+            if delivery == Delivery.DIGEST
+        }
+    else:
+        choices = {category: Delivery.SITE}
+    preferences_update(actor=member, choices=choices)
+    labels = [CATEGORIES[name].label for name in choices]
+    return render(
+        request,
+        "accounts/unsubscribe.html",
+        {"what": what, "done": True, "labels": labels, "member": member},
+    )
+
+
+@login_required
+@require_POST
+def block(request: AuthenticatedHttpRequest, username: str) -> HttpResponse:
+    member = get_object_or_404(User, username=username, is_active=True)
+    try:
+        block_create(actor=request.user, member=member)
+    except BlockRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            f"You have blocked @{member.username}: you won't get messages from them, nor be "
+            "notified of anything they write. They aren't told.",
+        )
+    return redirect(member.get_absolute_url())
+
+
+@login_required
+@require_POST
+def unblock(request: AuthenticatedHttpRequest, username: str) -> HttpResponse:
+    member = get_object_or_404(User, username=username)
+    if block_remove(actor=request.user, member=member):
+        messages.success(request, f"You no longer block @{member.username}.")
+    next_url = request.POST.get("next", "")
+    if next_url == "settings":
+        return redirect("accounts:notification-settings")
+    return redirect(member.get_absolute_url())

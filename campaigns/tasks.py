@@ -9,9 +9,8 @@ from django_tasks import task
 
 from accounts.models import User
 from accounts.notifications import notifications_add
-from accounts.queueing import queued_arguments, resumer
+from accounts.queueing import queued_arguments, resumable, resumer
 from accounts.services import email_outbox_add
-from accounts.tasks import resumable
 
 from .models import SupporterSend
 

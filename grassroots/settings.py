@@ -338,6 +338,15 @@ EMAIL_CLAIM_TIMEOUT = env_int("EMAIL_CLAIM_TIMEOUT", 600)
 EMAIL_RETENTION_DAYS = env_int("EMAIL_RETENTION_DAYS", 30)
 # Finished task results (their arguments name campaigns and sends): successful ones this long,
 # failed ones (which staff look into) TASK_FAILED_RETENTION_DAYS.
+# Notification emails (accounts.notifications): the first of a member's notifications to email
+# waits NOTIFICATION_EMAIL_DELAY seconds for others to join it (one email per thread), and daily
+# digests hold what came before DIGEST_HOUR (0-23, TIME_ZONE) each day. One-click unsubscribe
+# links in emails work for UNSUBSCRIBE_LINK_DAYS days.
+NOTIFICATION_EMAIL_DELAY = env_int("NOTIFICATION_EMAIL_DELAY", 600)
+DIGEST_HOUR = env_int("DIGEST_HOUR", 7)
+if not 0 <= DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured(f"DIGEST_HOUR={DIGEST_HOUR} must be an hour, 0 to 23.")
+UNSUBSCRIBE_LINK_DAYS = env_int("UNSUBSCRIBE_LINK_DAYS", 90)
 TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 7)
 TASK_FAILED_RETENTION_DAYS = env_int("TASK_FAILED_RETENTION_DAYS", 30)
 

@@ -3,7 +3,7 @@ is back after an outage, and now and then.
 
 - A worker killed mid-task (SIGKILL, out of memory, a lost machine) leaves its task RUNNING for
   ever on the database backend: django-tasks-db never runs it again. This puts back in the queue
-  the resumable tasks (accounts.tasks.RESUMABLE: all of them safe to run twice) that have been
+  the resumable tasks (accounts.queueing.RESUMABLE: all of them safe to run twice) that have been
   RUNNING longer than --stale-after seconds. (RQ fails such a job itself once its worker's
   heartbeat stops; the sends below then carry on.)
 - It releases the outbox rows claimed longer ago than that, and enqueues email_send for every send
@@ -31,8 +31,8 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from accounts.queueing import RESUMERS, queued_arguments
-from accounts.tasks import RESUMABLE, email_send, unclaimed, unsent
+from accounts.queueing import RESUMABLE, RESUMERS, queued_arguments
+from accounts.tasks import email_send, unclaimed, unsent
 
 
 class Command(BaseCommand):
