@@ -209,16 +209,21 @@ def notifications_mark_read(*, actor: User) -> None:
     actor.unread_notifications = 0
 
 
-def email_outbox_add(*, key: str, user_ids: Iterable[int], subject: str, body: str) -> int:
+def email_outbox_add(
+    *, key: str, user_ids: Iterable[int], subject: str, body: str, category: str = ""
+) -> int:
     """Put one email per member in the outbox under `key`, the send's name, and have the worker
     send them once the caller's transaction commits. Adding a send again adds nothing (one row
     per member and key), so the task that calls this can safely run twice. Returns how many rows
-    are new."""
+    are new. A notification email names its `category` (accounts.preferences): it gets the
+    footer saying why, and one-click unsubscribe headers."""
     with transaction.atomic():
         before = OutboundEmail.objects.filter(key=key).count()
         OutboundEmail.objects.bulk_create(
             (
-                OutboundEmail(key=key, user_id=user_id, subject=subject, body=body)
+                OutboundEmail(
+                    key=key, user_id=user_id, subject=subject, body=body, category=category
+                )
                 for user_id in sorted(set(user_ids))
             ),
             batch_size=500,

@@ -648,10 +648,11 @@ def _tell_supporters(
     supporters, notifying them and emailing them are the worker's job (campaigns.tasks): the
     request only records the send and enqueues one task, whatever the number of supporters.
     `key` names the send: the same key never tells anyone twice."""
+    # Why they got it and how to stop (withdraw support, or unsubscribe) is the footer every
+    # notification email gets when it is sent (accounts.tasks, by the send's category).
     footer = (
-        f"\n\nRead it on the site: {settings.SITE_URL}{url}\n\n--\nYou get this email because you "
-        f'support "{campaign.title}" on {settings.SITE_NAME}. To stop, withdraw your '
-        f"support or change your choices: {settings.SITE_URL}{campaign.get_absolute_url()}\n"
+        f"\n\nRead it on the site: {settings.SITE_URL}{url}\n\nTo hear no more from this "
+        f"campaign, withdraw your support: {settings.SITE_URL}{campaign.get_absolute_url()}\n"
     )
     subject = " ".join(f"[{settings.SITE_NAME}] {subject}".split())  # no header injection
     # Recorded with the update, so that a task that is never enqueued (Redis down) or never runs

@@ -7,8 +7,9 @@ from datetime import datetime
 from django.db import transaction
 from django_tasks import task
 
-from accounts.models import User
-from accounts.notifications import notifications_add
+from accounts.models import Delivery, User
+from accounts.notifications import NotificationData, notifications_add
+from accounts.preferences import category_of, deliveries
 from accounts.queueing import queued_arguments, resumable, resumer
 from accounts.services import email_outbox_add
 
@@ -24,7 +25,11 @@ def campaign_tell_supporters(campaign_id: int, key: str) -> int:
     transaction that fills the outbox; the supporters are those when this runs, so one who
     withdrew meanwhile hears nothing. Running it twice tells no one twice. Returns how many
     members were newly notified."""
-    send = SupporterSend.objects.filter(key=key, campaign_id=campaign_id).first()
+    send = (
+        SupporterSend.objects.filter(key=key, campaign_id=campaign_id)
+        .select_related("campaign")
+        .first()
+    )
     if send is None:
         return 0  # done already (a task run twice)
     supporters = list(
@@ -32,19 +37,30 @@ def campaign_tell_supporters(campaign_id: int, key: str) -> int:
         .order_by("pk")
         .values_list("pk", "email")
     )
+    ids = [pk for pk, _ in supporters]
+    # This email, with the update's whole text, goes to those who chose email straight away for
+    # campaigns; those who chose the digest find it there (notifications_add marks theirs).
+    wanting = deliveries(ids, category_of(send.kind).name)
     told = notifications_add(
         key=key,
-        user_ids=[pk for pk, _ in supporters],
-        kind=send.kind,
-        message=send.message,
-        url=send.url,
+        user_ids=ids,
+        note=NotificationData(
+            kind=send.kind,
+            message=send.message,
+            url=send.url,
+            thread=f"campaign:{campaign_id}",
+            title=send.campaign.title,
+            target=f"campaigns.campaign:{campaign_id}",
+        ),
+        email_now=False,
     )
     with transaction.atomic():
         email_outbox_add(
             key=key,
-            user_ids=[pk for pk, email in supporters if email],
+            user_ids=[pk for pk, email in supporters if email and wanting[pk] == Delivery.EMAIL],
             subject=send.subject,
             body=send.body,
+            category=category_of(send.kind).name,
         )
         SupporterSend.objects.filter(pk=send.pk).delete()
     return told

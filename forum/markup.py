@@ -216,3 +216,50 @@ def count_links(html: str) -> int:
     counter.feed(html)
     counter.close()
     return counter.count
+
+
+# @mentions: "@" then a username (accounts.validators: ASCII letters, digits, . _ -, starting
+# with a letter or digit), not preceded by a word character, "@", "." or "/" (so addresses and
+# URLs are not mentions), and without trailing dots ("@bob." at a sentence's end is bob).
+_MENTION_RE = re.compile(r"(?<![\w@./])@([A-Za-z0-9][A-Za-z0-9._-]{0,149})")
+
+
+class _TextOutsideLinksAndCode(HTMLParser):
+    """The text of HTML outside <a>, <code> and <pre>: where a mention can be."""
+
+    SKIP = frozenset({"a", "code", "pre"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self.depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        # A space between text nodes, so "a<em>@b</em>" still finds @b and "x</p><p>@y" too.
+        self.parts.append(" " if self.depth else data)
+
+
+def mentioned_usernames(html: str, limit: int = 10) -> list[str]:
+    """The distinct usernames @mentioned in HTML from render_markdown, first mention first, at
+    most `limit` (compared case-insensitively; returned lower-cased). Mentions inside links and
+    code don't count."""
+    parser = _TextOutsideLinksAndCode()
+    parser.feed(html)
+    parser.close()
+    text = " ".join(parser.parts)
+    found: list[str] = []
+    for match in _MENTION_RE.finditer(text):
+        name = match.group(1).rstrip(".-_").lower()
+        if name and name not in found:
+            found.append(name)
+            if len(found) == limit:
+                break
+    return found

@@ -233,7 +233,7 @@ class Post(AuthoredContent):
         return self.title
 
     # p/<pk>/<action>/ URLs: a post's slug must never be one of these words.
-    RESERVED_SLUGS = frozenset({"edit", "delete", "history", "recommend", "comment"})
+    RESERVED_SLUGS = frozenset({"edit", "delete", "history", "recommend", "comment", "follow"})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The slug comes from the title while the post stands; a deleted, removed or hidden post's
@@ -399,6 +399,37 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} recommends post {self.post_id}"
+
+
+class Follow(models.Model):
+    """A member follows a discussion (told of new comments in it), or mutes it (told of nothing
+    in it: no replies, mentions or new comments). Members follow what they write or reply to;
+    a row they chose (muted, or unfollowed) is never overwritten by that."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    following = models.BooleanField(default=True)
+    muted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user"], name="one_follow_per_member"),
+            models.CheckConstraint(
+                condition=~Q(following=True, muted=True), name="follow_or_mute_not_both"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["post", "user"], name="follow_followers", condition=Q(following=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "mutes" if self.muted else "follows" if self.following else "left"
+        return f"{self.user_id} {state} post {self.post_id}"
 
 
 class CommentVote(models.Model):

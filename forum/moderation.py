@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notification_send
+from accounts.services import notification_send, notifications_withdraw
 
 from .models import Comment, ContentState, Moderatable, ModerationAction, Post, Report, Section
 from .services import ActionRefused, ensure_can_participate
@@ -106,7 +106,10 @@ def _target_url(target: Moderatable) -> str:
 
 
 def _after_moderation(target: Moderatable, *, actor: User | None, reason: str) -> None:
-    """Let the target's app follow a change of moderation state, through the hook it registered."""
+    """Let the target's app follow a change of moderation state, through the hook it registered;
+    and take back the unread notifications about it once it no longer stands (hidden, removed)."""
+    if not target.is_visible:
+        notifications_withdraw(target=f"{target._meta.label_lower}:{target.pk}")
     hook = _AFTER_MODERATION.get(kind_of(target))
     if hook is not None:
         hook(target, actor=actor, reason=reason)

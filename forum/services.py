@@ -14,22 +14,26 @@ may run beside these services.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django_tasks.base import Task
 
 from accounts.models import User
-from accounts.services import notification_send
+from accounts.queueing import enqueue_logged
+from accounts.services import notifications_withdraw
 
 from . import limits
-from .markup import count_links, render_markdown
+from .markup import count_links, mentioned_usernames, render_markdown
 from .models import (
     Comment,
     CommentRevision,
     CommentVote,
     ContentState,
+    Follow,
     Post,
     PostRevision,
     Recommendation,
@@ -37,6 +41,7 @@ from .models import (
     hot_score,
     wilson_lower_bound,
 )
+from .tasks import comment_notify, post_notify, target_of
 
 
 class ActionRefused(Exception):
@@ -136,6 +141,9 @@ def post_create(*, actor: User, section: Section, title: str, body: str, publish
     if publish:
         _mark_published(post, now)
     post.save()
+    _follow(post, actor)
+    if post.is_published and mentioned_usernames(body_html):
+        _notify_after_commit(post_notify, post.pk)
     return post
 
 
@@ -174,6 +182,8 @@ def post_update(
     if publish and not post.is_published:
         _mark_published(post, now)
     post.save()
+    if post.is_published and mentioned_usernames(body_html):
+        _notify_after_commit(post_notify, post.pk)  # members newly @mentioned (or, once published)
     return post
 
 
@@ -191,6 +201,7 @@ def post_delete(*, post: Post, actor: User) -> Post:
     post.body = post.body_html = ""
     post.save(update_fields=["state", "body", "body_html"])
     post.revisions.all().delete()
+    notifications_withdraw(target=target_of(post))
     return post
 
 
@@ -274,22 +285,25 @@ def comment_create(*, post: Post, actor: User, body: str, parent: Comment | None
     Post.objects.filter(pk=post.pk).update(
         comment_count=F("comment_count") + 1, last_activity_at=comment.created_at
     )
-    _notify_reply(comment, post=post, parent=parent, actor=actor)
+    _follow(post, actor)
+    _notify_after_commit(comment_notify, comment.pk)
     return comment
 
 
-def _notify_reply(comment: Comment, *, post: Post, parent: Comment | None, actor: User) -> None:
-    """Tell the member answered: the parent comment's author, or the post's for a top-level reply."""
-    answered = parent.author_id if parent is not None else post.author_id
-    if answered == actor.pk:
-        return
-    where = "your comment on" if parent is not None else "your post"
-    notification_send(
-        recipients=[User(pk=answered)],
-        kind="reply",
-        message=f"{actor.name} replied to {where} “{post.title[:80]}”",
-        url=comment.get_absolute_url(),
-    )
+def _follow(post: Post, user: User) -> None:
+    """Follow a discussion one writes in, unless one already chose (follow, unfollow or mute)."""
+    Follow.objects.get_or_create(post=post, user=user)
+
+
+def _notify_after_commit(the_task: Task[..., int], *args: Any) -> None:
+    """Enqueue a forum.tasks notifier once the write commits; with the queue down (Redis), run it
+    here instead, after the commit, so the replies and mentions aren't lost."""
+
+    def enqueue() -> None:
+        if enqueue_logged(the_task, *args) is None:
+            the_task.call(*args)
+
+    transaction.on_commit(enqueue)
 
 
 @transaction.atomic
@@ -312,6 +326,8 @@ def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
     )
     comment.body, comment.body_html, comment.edited_at = body, body_html, now
     comment.save(update_fields=["body", "body_html", "edited_at"])
+    if mentioned_usernames(body_html):
+        _notify_after_commit(comment_notify, comment.pk, True)  # members newly @mentioned
     return comment
 
 
@@ -329,6 +345,7 @@ def comment_delete(*, comment: Comment, actor: User) -> Comment:
     comment.body = comment.body_html = ""
     comment.save(update_fields=["state", "body", "body_html"])
     comment.revisions.all().delete()
+    notifications_withdraw(target=target_of(comment))
     return comment
 
 
@@ -369,3 +386,21 @@ def comment_vote(*, comment: Comment, actor: User, value: int) -> Comment:
     comment.confidence = wilson_lower_bound(comment.upvotes, comment.downvotes)
     votes.update(confidence=comment.confidence)
     return comment
+
+
+# Following ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_follow_set(*, post: Post, actor: User, choice: str) -> Follow:
+    """A member follows ("follow"), stops following ("unfollow") or mutes ("mute") a discussion
+    they can open. Muted: told of nothing in it, replies and mentions included."""
+    if choice not in ("follow", "unfollow", "mute"):
+        raise ActionRefused("Follow, unfollow or mute.")
+    if not post.is_published:
+        raise ActionRefused("Drafts have no discussion to follow.")
+    follow, _ = Follow.objects.select_for_update().get_or_create(post=post, user=actor)
+    follow.following = choice == "follow"
+    follow.muted = choice == "mute"
+    follow.save(update_fields=["following", "muted"])
+    return follow

@@ -17,6 +17,7 @@ urlpatterns = [
     path("p/<int:pk>/history/", views.post_history, name="post-history"),
     path("p/<int:pk>/recommend/", views.post_recommend, name="post-recommend"),
     path("p/<int:pk>/comment/", views.comment_create, name="comment-create"),
+    path("p/<int:pk>/follow/", views.post_follow, name="post-follow"),
     # Last among p/<pk>/...: a slug could otherwise shadow edit/, delete/ and the rest.
     path("p/<int:pk>/<slug:slug>/", views.post_detail, name="post-detail"),
     path("c/<int:pk>/", views.comment_detail, name="comment-detail"),

@@ -20,7 +20,7 @@ from .forms import CommentForm, PostForm
 from .hats import with_hats
 from .markup import render_markdown
 from .mod_forms import COMMENT_ACTIONS, POST_ACTIONS
-from .models import Comment, Post, PostQuerySet, Recommendation, Section
+from .models import Comment, Follow, Post, PostQuerySet, Recommendation, Section
 from .redirects import back
 from .threads import SORT_LABELS, clean_sort, comment_subtree, post_thread
 
@@ -110,6 +110,11 @@ def post_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
         request.user.is_authenticated
         and Recommendation.objects.filter(post=post, user=request.user).exists()
     )
+    follow = (
+        Follow.objects.filter(post=post, user=request.user).first()
+        if request.user.is_authenticated
+        else None
+    )
     return render(
         request,
         "forum/post_detail.html",
@@ -119,6 +124,7 @@ def post_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
             "sort": sort,
             "sorts": SORT_LABELS,
             "recommended": recommended,
+            "follow": follow,
             "form": CommentForm(),
             "post_mod_actions": POST_ACTIONS,
             "comment_mod_actions": COMMENT_ACTIONS,
@@ -240,6 +246,27 @@ def post_recommend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except services.ActionRefused as refusal:
         messages.error(request, str(refusal))
     return back(request, post.get_absolute_url())
+
+
+@login_required
+@require_POST
+def post_follow(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    post = _post_for(request, pk)
+    choice = request.POST.get("choice", "")
+    try:
+        services.post_follow_set(post=post, actor=request.user, choice=choice)
+    except services.ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, FOLLOW_SAID[choice])
+    return back(request, post.get_absolute_url())
+
+
+FOLLOW_SAID = {
+    "follow": "You follow this discussion: you'll be told of new comments in it.",
+    "unfollow": "You no longer follow this discussion (replies to you and mentions still reach you).",
+    "mute": "You muted this discussion: you won't be told of anything in it.",
+}
 
 
 # Comments ----------------------------------------------------------------------------------------

@@ -100,7 +100,7 @@ def test_with_redis_dead_pages_serve_members_log_in_and_a_post_is_saved(
     reply = form_to(detail, reverse("forum:comment-create", args=[post.pk]))
     reply["body"] = "Count me in."
     assert "Your reply is posted." in reply.submit().follow().text
-    assert "Could not enqueue the task accounts.tasks.notifications_deliver" in caplog.text
+    assert "Could not enqueue the task forum.tasks.comment_notify" in caplog.text
     [note] = Notification.objects.filter(user=member)
     assert note.kind == "reply" and "bob" in note.message
     member.refresh_from_db()

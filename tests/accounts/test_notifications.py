@@ -13,7 +13,7 @@ URL = reverse("accounts:notifications")
 def test_notify_creates_one_per_member_and_counts_unread(member, other_member, on_commit):
     with on_commit():
         count = notification_send(
-            recipients=[member, other_member, member], kind="test", message="Hello", url="/x/"
+            recipients=[member, other_member, member], kind="moderation", message="Hello", url="/x/"
         )
         assert not Notification.objects.exists()  # delivered only once the transaction commits
     assert count == 2
@@ -25,7 +25,7 @@ def test_notify_creates_one_per_member_and_counts_unread(member, other_member, o
 def test_header_shows_unread_count_and_page_lists_them(member_client, member, on_commit):
     with on_commit():
         for i in range(3):
-            notification_send(recipients=[member], kind="test", message=f"Note {i}", url="/")
+            notification_send(recipients=[member], kind="moderation", message=f"Note {i}", url="/")
     html = member_client.get(URL).content.decode()
     assert "Note 0" in html and "Note 2" in html
     assert '<span class="count">3<' in html
@@ -33,7 +33,7 @@ def test_header_shows_unread_count_and_page_lists_them(member_client, member, on
 
 def test_mark_all_read(member_client, member, on_commit):
     with on_commit():
-        notification_send(recipients=[member], kind="test", message="Read me")
+        notification_send(recipients=[member], kind="moderation", message="Read me")
     response = member_client.post(reverse("accounts:notifications-read"))
     assert response.status_code == 302
     member.refresh_from_db()
@@ -47,7 +47,9 @@ def test_mark_read_is_post_only(member_client):
 
 def test_members_see_only_their_own_notifications(member_client, member, other_member, on_commit):
     with on_commit():
-        notification_send(recipients=[other_member], kind="test", message="Bob's private news")
+        notification_send(
+            recipients=[other_member], kind="moderation", message="Bob's private news"
+        )
     assert Notification.objects.filter(user=other_member).exists()
     assert "Bob&#x27;s private news" not in member_client.get(URL).content.decode()
     assert "Bob's private news" not in member_client.get(URL).content.decode()
@@ -63,9 +65,9 @@ def test_notifications_page_query_count(
     member_client, member, django_assert_num_queries, on_commit
 ):
     with on_commit():
-        notification_send(recipients=[member], kind="test", message="x")
+        notification_send(recipients=[member], kind="moderation", message="x")
         for i in range(40):
-            notification_send(recipients=[member], kind="test", message=f"n{i}")
+            notification_send(recipients=[member], kind="moderation", message=f"n{i}")
     # session, user, my groups (moderator link in the header), count, page of notifications
     with django_assert_num_queries(5):
         response = member_client.get(URL)
@@ -74,7 +76,9 @@ def test_notifications_page_query_count(
 
 def test_message_is_escaped(member_client, member, on_commit):
     with on_commit():
-        notification_send(recipients=[member], kind="test", message="<script>alert(1)</script>")
+        notification_send(
+            recipients=[member], kind="moderation", message="<script>alert(1)</script>"
+        )
     html = member_client.get(URL).content.decode()
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -84,7 +88,7 @@ def test_nothing_is_delivered_when_the_write_rolls_back(member):
     from django.db import transaction
 
     with transaction.atomic():
-        notification_send(recipients=[member], kind="test", message="never")
+        notification_send(recipients=[member], kind="moderation", message="never")
         transaction.set_rollback(True)
     assert not Notification.objects.exists()
 
@@ -92,7 +96,7 @@ def test_nothing_is_delivered_when_the_write_rolls_back(member):
 def test_the_list_marks_exactly_the_unread_ones(app, member, on_commit):
     with on_commit():
         for i in range(4):
-            notification_send(recipients=[member], kind="test", message=f"Note {i}", url="/")
+            notification_send(recipients=[member], kind="moderation", message=f"Note {i}", url="/")
     Notification.objects.filter(message__in=["Note 0", "Note 2"]).update(read_at=timezone.now())
     items = app.get(URL, user=member).html.select("li.notification")
     marked = {
@@ -113,8 +117,8 @@ def test_the_list_marks_exactly_the_unread_ones(app, member, on_commit):
 
 def test_mark_all_read_as_rendered(app, member, on_commit):
     with on_commit():
-        notification_send(recipients=[member], kind="test", message="Read me", url="/")
-        notification_send(recipients=[member], kind="test", message="And me", url="/")
+        notification_send(recipients=[member], kind="moderation", message="Read me", url="/")
+        notification_send(recipients=[member], kind="moderation", message="And me", url="/")
     page = app.get(URL, user=member)
     assert len(page.html.select("li.notification.unread")) == 2
     response = page.forms["notifications-read-form"].submit().follow()
@@ -141,7 +145,9 @@ def test_the_worker_writes_notifications_and_a_second_run_adds_nothing(
 
     settings.TASKS = DATABASE_TASKS
     with django_capture_on_commit_callbacks(execute=True):
-        notification_send(recipients=[member, other_member], kind="test", message="Hi", url="/")
+        notification_send(
+            recipients=[member, other_member], kind="moderation", message="Hi", url="/"
+        )
     assert not Notification.objects.exists()  # enqueued, not yet run
     [result] = DBTaskResult.objects.all()
     # The task twice over, as a retried or resumed one would run.
@@ -169,15 +175,13 @@ def test_notifications_to_many_are_written_in_batches(member, settings, on_commi
     monkeypatch.setattr(notifications, "NOTIFY_BATCH_SIZE", 3)
     others = [make_member(f"n{i}") for i in range(7)]
     with on_commit():
-        notification_send(recipients=[member, *others], kind="test", message="All", url="/")
+        notification_send(recipients=[member, *others], kind="moderation", message="All", url="/")
     assert Notification.objects.filter(message="All").count() == 8
     assert (
         notifications.notifications_add(
             key=Notification.objects.get(user=member).key,
             user_ids=[u.pk for u in others],
-            kind="test",
-            message="All",
-            url="/",
+            note=notifications.NotificationData(kind="moderation", message="All", url="/"),
         )
         == 0
     )

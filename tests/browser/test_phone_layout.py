@@ -85,7 +85,7 @@ def test_sign_up_page_does_not_scroll_sideways_and_its_honeypot_has_a_label(phon
 
 def test_moderator_header_fits_two_rows_and_its_menu_opens(phone):
     maya = moderator()
-    notification_send(recipients=[maya], kind="test", message="Something happened")
+    notification_send(recipients=[maya], kind="moderation", message="Something happened")
     log_in(phone, "maya", logged_in=account_menu)
     phone.goto("/")
     assert phone.evaluate(HEADER_ROWS) <= 2
@@ -133,9 +133,9 @@ def test_moderation_log_with_long_reasons_does_not_scroll_sideways(phone):
 
 def test_unread_notifications_look_different_from_read_ones(phone):
     alice = make_member("alice", display_name="Alice Okafor")
-    notification_send(recipients=[alice], kind="test", message="Old news")
+    notification_send(recipients=[alice], kind="moderation", message="Old news")
     Notification.objects.update(read_at="2026-01-01T00:00:00Z")
-    notification_send(recipients=[alice], kind="test", message="Fresh news")
+    notification_send(recipients=[alice], kind="moderation", message="Fresh news")
     log_in(phone, "alice", logged_in=account_menu)
     phone.goto("/notifications/")
     unread = phone.locator(".notification", has_text="Fresh news")

@@ -300,8 +300,8 @@ def test_post_page_query_count_is_constant(
     build_thread(post, [member, other_member, organiser], n)
     client.force_login(member)
     # session, user, my groups (moderator controls), post (+author, section), recommended?,
-    # root count, page tree ids, comments (+authors), my votes
-    with django_assert_num_queries(9):
+    # do I follow it?, root count, page tree ids, comments (+authors), my votes
+    with django_assert_num_queries(10):
         response = client.get(post.get_absolute_url())
     assert response.status_code == 200
     shown = Comment.objects.filter(post=post, level__lt=MAX_DEPTH).count()
