@@ -113,14 +113,16 @@ def comment_notify(comment_id: int, edited: bool = False) -> int:
                 else None
             )
             answered = parent_author.first() if parent_author is not None else post.author_id
+            if answered is not None:
+                told_ids.add(answered)  # their choice for replies stands, whatever they follow
             if answered is not None and answered not in muted:
                 where = "your comment on" if comment.parent_id else "your post"
                 message = f"{actor.name} replied to {where} “{post.title[:80]}”"
                 told += notifications_add(
                     key=key, user_ids=[answered], note=replace(note, message=message)
                 )
-                told_ids.add(answered)
         mentioned = _mentioned(comment.body_html, key, muted | told_ids)
+        told_ids |= set(mentioned)
         if mentioned:
             message = f"{actor.name} mentioned you in “{post.title[:80]}”"
             told += notifications_add(
@@ -130,6 +132,7 @@ def comment_notify(comment_id: int, edited: bool = False) -> int:
             )
     if edited:
         return told
+    direct = sorted(told_ids)
     # Followers, a batch at a time (a busy discussion can have thousands).
     after = 0
     while True:
@@ -142,7 +145,7 @@ def comment_notify(comment_id: int, edited: bool = False) -> int:
                 Follow.objects.filter(
                     post=post, following=True, user__is_active=True, user_id__gt=after
                 )
-                .exclude(user_id=actor.pk)
+                .exclude(user_id__in=[actor.pk, *direct])
                 .order_by("user_id")
                 .values_list("user_id", flat=True)[:FOLLOWER_BATCH]
             )
