@@ -204,7 +204,10 @@ def notifications_mark_read(*, actor: User) -> None:
     # The member's row first, as notifications_add locks it: a notification written meanwhile is
     # either marked read here or counted after, never read yet counted (or unread and uncounted).
     User.objects.select_for_update().filter(pk=actor.pk).values("pk").first()
-    Notification.objects.filter(user=actor, read_at__isnull=True).update(read_at=timezone.now())
+    unread = Notification.objects.filter(user=actor, read_at__isnull=True)
+    # Read in the site before its email was made: no email (and out of the pending index).
+    unread.filter(emailed_at__isnull=True).exclude(email="").update(email="")
+    unread.update(read_at=timezone.now())
     User.objects.filter(pk=actor.pk).update(unread_notifications=0)
     actor.unread_notifications = 0
 
