@@ -96,9 +96,10 @@ def _message(row: OutboundEmail) -> EmailMessage:
             "stop_url": stop,
             "settings_url": settings_url,
         }
+        if not html:  # text written by members (a campaign update): its HTML is that text, escaped
+            html = render_to_string("accounts/email/plain.html", {"text": body})
         body = body.rstrip() + "\n\n" + render_to_string("accounts/email/_footer.txt", footer)
-        if html:
-            html += render_to_string("accounts/email/_footer.html", footer)
+        html += render_to_string("accounts/email/_footer.html", footer)
         headers["List-Unsubscribe"] = f"<{stop}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         headers["List-Id"] = f"{settings.SITE_NAME} notifications <notifications.{domain}>"

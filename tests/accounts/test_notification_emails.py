@@ -214,12 +214,19 @@ def test_campaign_updates_carry_the_unsubscribe_headers_and_honour_the_choice(
     NotificationPreference.objects.create(user=other_member, category="campaigns", delivery="site")
     with django_capture_on_commit_callbacks(execute=True):
         campaign_services.campaign_announce(
-            campaign=campaign, actor=owner, title="We won a vote", body="At conference."
+            campaign=campaign,
+            actor=owner,
+            title="We won a vote",
+            body="At conference. <script>x</script>",
         )
     worker()
     [email] = mail.outbox
     assert email.to == [member.email]
     assert "List-Unsubscribe" in email.extra_headers
     assert "you support or organise this campaign" in email.body
+    assert isinstance(email, EmailMultiAlternatives)
+    [(html, _)] = email.alternatives
+    assert "At conference. &lt;script&gt;" in str(html) and "<script>" not in str(html)
+    assert "/unsubscribe/" in str(html)
     assert Notification.objects.filter(user=other_member, kind="campaign_update").exists()
     assert re.search(r"/unsubscribe/[^/\s]+/", str(email.body))
