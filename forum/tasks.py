@@ -152,19 +152,9 @@ def comment_notify(comment_id: int, edited: bool = False) -> int:
             if not batch:
                 break
             after = batch[-1]
+            message = f"{actor.name} commented in “{post.title[:80]}”"
             told += notifications_add(
-                key=key,
-                user_ids=batch,
-                note=NotificationData(
-                    kind="followed",
-                    message=f"{actor.name} commented in “{post.title[:80]}”",
-                    url=comment.get_absolute_url(),
-                    actor_id=actor.pk,
-                    excerpt=_excerpt(comment.body),
-                    thread=f"post:{post.pk}",
-                    title=post.title,
-                    target=target_of(comment),
-                ),
+                key=key, user_ids=batch, note=replace(note, kind="followed", message=message)
             )
     log.info("Comment %d: %d members told", comment_id, told)
     return told
