@@ -230,6 +230,12 @@ def test_block_button_on_a_profile_as_rendered(app, member, other_member):
     assert other_member.username in settings_page.text
     form_to(settings_page, reverse("accounts:unblock", args=[other_member.username])).submit()
     assert not Block.objects.exists()
+    # Again from the profile, whose page then offers Unblock.
+    page = app.get(other_member.get_absolute_url(), user=member)
+    page = page.forms["block-form"].submit().follow()
+    page = page.forms["unblock-form"].submit().follow()
+    assert f"You no longer block @{other_member.username}." in page.text
+    assert not Block.objects.exists()
 
 
 def test_block_is_post_only_and_needs_a_log_in(client, member, other_member):
