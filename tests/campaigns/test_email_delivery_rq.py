@@ -106,7 +106,10 @@ def test_an_update_posted_through_the_form_reaches_each_supporter_once_after_a_r
     assert len({message["Message-ID"] for message in sink.messages}) == SUPPORTERS
     message = sink.messages[0]
     assert message["Subject"] == f"[Grassroots] {campaign.title}: We met the Treasurer"
-    payload = message.get_payload(decode=True)
+    # Text and HTML alternatives; the text part carries the body unchanged, dot-stuffing undone.
+    assert message.get_content_type() == "multipart/alternative"
+    [text_part] = [part for part in message.walk() if part.get_content_type() == "text/plain"]
+    payload = text_part.get_payload(decode=True)
     assert isinstance(payload, bytes)
     body = payload.decode()
     assert "She agreed to publish the accounts." in body
