@@ -58,7 +58,7 @@ class User(AbstractUser):
     )
     # Denormalised so the header can show it without a query on every page.
     unread_notifications = models.PositiveIntegerField(default=0, editable=False)
-    # A suspended member can read and log in, but not post, reply, vote, support or report.
+    # A suspended member can read and log in, but not post, reply, vote, support, report or message.
     # (A ban is is_active=False: no log-in at all.)
     suspended_until = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=300, blank=True)

@@ -3,6 +3,8 @@ from collections.abc import Iterable
 from functools import partial
 
 from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from .models import (
@@ -210,6 +212,22 @@ def notifications_mark_read(*, actor: User) -> None:
     unread.update(read_at=timezone.now())
     User.objects.filter(pk=actor.pk).update(unread_notifications=0)
     actor.unread_notifications = 0
+
+
+@transaction.atomic
+def notifications_mark_thread_read(*, actor: User, thread: str) -> int:
+    """Mark read the member's notifications about one thread ("conversation:7"), as opening it
+    shows them all; their pending emails go too. Returns how many were unread."""
+    User.objects.select_for_update().filter(pk=actor.pk).values("pk").first()  # as mark_read
+    unread = Notification.objects.filter(user=actor, thread=thread, read_at__isnull=True)
+    unread.filter(emailed_at__isnull=True).exclude(email="").update(email="")
+    count = unread.update(read_at=timezone.now())
+    if count:
+        User.objects.filter(pk=actor.pk).update(
+            unread_notifications=Greatest(F("unread_notifications") - count, 0)
+        )
+        actor.refresh_from_db(fields=["unread_notifications"])
+    return count
 
 
 def email_outbox_add(

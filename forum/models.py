@@ -73,6 +73,8 @@ class Moderatable(models.Model):
     """
 
     OWNER_FIELD: ClassVar[str] = "author"
+    # Whether moderating it goes in the public moderation log (private messages don't).
+    MODERATION_IS_PUBLIC: ClassVar[bool] = True
 
     state = models.CharField(
         max_length=10, choices=ContentState.choices, default=ContentState.VISIBLE
@@ -103,6 +105,11 @@ class Moderatable(models.Model):
         """How the public moderation log names it: never its title or text, which may be what
         was removed."""
         raise NotImplementedError
+
+    @property
+    def moderation_excerpt(self) -> str:
+        """What report lists and moderation pages quote of it (escaped): its text, by default."""
+        return str(getattr(self, "body", ""))
 
     @property
     def moderation_heading(self) -> str:

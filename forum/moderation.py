@@ -134,7 +134,7 @@ def moderation_action_create(
         target_label=(label or (target.moderation_label if target is not None else ""))[:200],
         target_user=target_user,
         reason=reason,
-        is_public=public,
+        is_public=public and (target is None or target.MODERATION_IS_PUBLIC),
     )
     if target_user is not None and target_user != actor:
         what = entry.target_label if target is not None else "your account"
@@ -188,6 +188,8 @@ def report_create(*, actor: User, target: Moderatable, reason: str, detail: str 
     """A member reports an item. Enough distinct reporters hide it until a moderator looks."""
     ensure_can_participate(actor)
     target = _lock(target)
+    if not target.is_visible_to(actor):
+        raise ActionRefused("There is nothing to report there.")
     if target.is_owned_by(actor):
         raise ActionRefused("You can't report your own content; you can edit or delete it.")
     if target.state not in (ContentState.VISIBLE, ContentState.HIDDEN):

@@ -66,23 +66,26 @@ def _lock_member(user: User) -> User:
 
 
 def ensure_can_participate(user: User) -> None:
-    """Suspended members can read and log in, but not post, reply, vote, support or report."""
+    """Suspended members can read and log in, but not post, reply, vote, support, report or send
+    messages."""
     if user.is_suspended:
         until = timezone.localtime(user.suspended_until)
         raise ActionRefused(
             f"Your account is suspended until {until:%d %B %Y, %H:%M}: you can read, but not "
-            "post, reply, vote, support or report."
+            "post, reply, vote, support, report or send messages."
         )
 
 
-def _check_rate(
+def check_rate(
     user: User,
-    mine: QuerySet[Post] | QuerySet[Comment],
+    mine: QuerySet[Any],
     *,
     rates: list[limits.Rate],
     new_member_rates: list[limits.Rate],
     doing: str,
 ) -> None:
+    """Refuse a submission past the member's rates (`mine`: what they wrote, with `created_at`).
+    Call it under the member's row lock, so concurrent requests count each other."""
     if not settings.FORUM_RATE_LIMITS:
         return
     chosen = new_member_rates if limits.is_new_member(user) else rates
@@ -95,11 +98,12 @@ def _check_rate(
         )
 
 
-def _check_links(user: User, html: str) -> None:
+def check_links(user: User, html: str) -> None:
+    """Refuse more links than a new member may send (spam's shape)."""
     if limits.is_new_member(user) and count_links(html) > limits.NEW_MEMBER_MAX_LINKS:
         raise ActionRefused(
             f"In their first day new members can include at most {limits.NEW_MEMBER_MAX_LINKS} "
-            "links in a post or reply. Remove some links, or post them tomorrow."
+            "links in a post, reply or message. Remove some links, or send them tomorrow."
         )
 
 
@@ -120,7 +124,7 @@ def post_create(*, actor: User, section: Section, title: str, body: str, publish
     ).first()
     if duplicate is not None:
         return duplicate
-    _check_rate(
+    check_rate(
         actor,
         mine,
         rates=limits.POST_RATES,
@@ -128,7 +132,7 @@ def post_create(*, actor: User, section: Section, title: str, body: str, publish
         doing="posting",
     )
     body_html = render_markdown(body)
-    _check_links(actor, body_html)
+    check_links(actor, body_html)
     post = Post(
         author=actor,
         section=section,
@@ -163,7 +167,7 @@ def post_update(
         raise ActionRefused("You can only edit your own posts.")
     ensure_can_participate(actor)
     body_html = render_markdown(body)
-    _check_links(actor, body_html)
+    check_links(actor, body_html)
     title = title.strip()
     changed = (title, body) != (post.title, post.body)
     now = timezone.now()
@@ -271,7 +275,7 @@ def comment_create(*, post: Post, actor: User, body: str, parent: Comment | None
     ).first()
     if duplicate is not None:
         return duplicate
-    _check_rate(
+    check_rate(
         actor,
         mine,
         rates=limits.REPLY_RATES,
@@ -279,7 +283,7 @@ def comment_create(*, post: Post, actor: User, body: str, parent: Comment | None
         doing="replying",
     )
     body_html = render_markdown(body)
-    _check_links(actor, body_html)
+    check_links(actor, body_html)
     comment = Comment(post=post, author=actor, parent=parent, body=body, body_html=body_html)
     comment.save()
     Post.objects.filter(pk=post.pk).update(
@@ -316,7 +320,7 @@ def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
     if body == comment.body:
         return comment
     body_html = render_markdown(body)
-    _check_links(actor, body_html)
+    check_links(actor, body_html)
     now = timezone.now()
     CommentRevision.objects.create(
         comment=comment,

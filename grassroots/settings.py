@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "accounts",
     "forum",
     "campaigns",
+    "conversations",
 ]
 
 MIDDLEWARE = [

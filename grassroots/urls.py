@@ -25,6 +25,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("messages/", include("conversations.urls")),
     path("", include("forum.urls")),
 ]
 

@@ -75,7 +75,7 @@ PARAMS = [
     "vote",
     "key",
 ]
-APPS = ("accounts", "forum", "campaigns", "allauth")
+APPS = ("accounts", "forum", "campaigns", "conversations", "allauth")
 
 
 def _form_field_names() -> list[str]:
@@ -168,6 +168,7 @@ def _build_world() -> World:
 
     from accounts.models import MODERATORS_GROUP, User
     from campaigns import services as campaign_services
+    from conversations import services as conversation_services
     from forum import moderation
     from forum.models import Post, Section
     from tests.campaigns import factories as campaign_factories
@@ -194,6 +195,12 @@ def _build_world() -> World:
     address.verified = False
     address.save()
     section = Section.objects.get(slug="party-finances")
+    # A private conversation between the member and the author, one message reported.
+    conversation = conversation_services.conversation_start(
+        actor=author, recipients=[member], subject="Private", body="A private message"
+    )
+    private = conversation.messages.get()
+    moderation.report_create(actor=member, target=private, reason="abuse")
 
     values = {
         "pk": str(post.pk),
@@ -217,6 +224,10 @@ def _build_world() -> World:
     }
     for name in ("detail", "reply", "edit", "delete", "vote", "history"):
         by_name[f"forum:comment-{name}"] = {"pk": str(comment.pk)}
+    for name in ("detail", "leave"):
+        by_name[f"conversations:{name}"] = {"pk": str(conversation.pk)}
+    for name in ("message", "message-delete"):
+        by_name[f"conversations:{name}"] = {"pk": str(private.pk)}
     for route in walk():
         if route.name.startswith("campaigns:"):
             by_name.setdefault(route.name, {})["slug"] = campaign.slug

@@ -106,7 +106,7 @@ def snapshot() -> dict[str, list[dict]]:
     """Every field of every row of the site's own apps (users, content, log, notifications)."""
     return {
         model._meta.label: list(model._default_manager.order_by("pk").values())
-        for app in ("accounts", "forum", "campaigns")
+        for app in ("accounts", "forum", "campaigns", "conversations")
         for model in apps.get_app_config(app).get_models()
     }
 

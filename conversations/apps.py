@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ConversationsConfig(AppConfig):
+    """Private messages between members. Depends on accounts (members, blocks, notifications) and
+    forum (the sanitiser, the writing limits, moderation); nothing depends on it."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "conversations"
+
+    def ready(self) -> None:
+        # A participant reports a message with the forum's tools (/report/message/<pk>/); only
+        # then may moderators read it, on its own page, and each reading is logged.
+        from forum.moderation import register_reportable
+
+        from .models import Message
+
+        register_reportable("message", Message, related=["author"])
