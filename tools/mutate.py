@@ -72,7 +72,16 @@ MODULES: dict[str, list[str]] = {
 }
 
 # What the tests need to run from the copy: the apps, settings, templates, static files, tests.
-COPY = ["accounts", "forum", "campaigns", "conversations", "grassroots", "templates", "static", "tests"]
+COPY = [
+    "accounts",
+    "forum",
+    "campaigns",
+    "conversations",
+    "grassroots",
+    "templates",
+    "static",
+    "tests",
+]
 COPY_FILES = ["manage.py", "pyproject.toml"]
 
 # The operators kept: those that make a plausible bug (a flipped condition, a boundary off by
