@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 
 class ConversationsConfig(AppConfig):
@@ -18,3 +23,8 @@ class ConversationsConfig(AppConfig):
         from .models import Message
 
         register_reportable("message", Message, related=["author"])
+
+    def build_demo(self, stdout: SupportsWrite[str]) -> None:
+        from .demo import build_demo
+
+        build_demo(stdout)

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import User
+from conversations.models import Conversation, Message
 from forum.models import Comment, ModerationAction, Post
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +19,8 @@ def counts() -> dict:
         "posts": Post.objects.count(),
         "comments": Comment.objects.count(),
         "actions": ModerationAction.objects.count(),
+        "conversations": Conversation.objects.count(),
+        "messages": Message.objects.count(),
     }
 
 
@@ -35,6 +38,8 @@ def test_demo_data_is_believable_and_idempotent(settings):
     deepest = Comment.objects.filter(post=big).order_by("-level").first()
     assert deepest is not None and deepest.level >= 11
     assert first["actions"] > 0
+    # A private conversation, so the demo shows messages (and nobody posts an address in public).
+    assert first["conversations"] == 1 and first["messages"] == 3
     assert "grassroots-demo" in out.getvalue()
     # The trees are valid: rebuilding one changes no lft/rght/level.
     biggest = Comment.objects.filter(post=big, level=0).order_by("-rght").first()

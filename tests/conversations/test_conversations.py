@@ -428,3 +428,17 @@ def test_a_messages_link_opens_its_page_of_the_conversation(client, member, othe
     assert response.url == f"{detail_url(conversation)}?page=1#m{first.pk}"
     response = client.get(reverse("conversations:message", args=[last.pk]))
     assert response.url == f"{detail_url(conversation)}?page=2#m{last.pk}"
+
+
+def test_only_superusers_see_the_log_of_moderators_readings(
+    app, member, other_member, moderator, superuser
+):
+    conversation = start(member, other_member)
+    message = conversation.messages.get()
+    moderation.report_create(actor=other_member, target=message, reason=Report.Reason.ABUSE)
+    app.get(reverse("conversations:message", args=[message.pk]), user=moderator)
+    url = reverse("admin:conversations_moderatorview_changelist")
+    assert app.get(url, user=moderator, expect_errors=True).status_code == 403
+    page = app.get(url, user=superuser)
+    assert f"private message #{message.pk} by @alice" in page.text
+    assert "Shall we meet" not in page.text
