@@ -16,6 +16,7 @@ from conversations import services
 from conversations.models import Conversation, Message, ModeratorView, Participant
 from forum import moderation
 from forum.models import ModerationAction, Report
+from forum.services import ActionRefused
 from tests.conftest import make_member
 
 pytestmark = pytest.mark.django_db
@@ -168,7 +169,7 @@ def test_strangers_get_404_everywhere_and_anonymous_visitors_are_sent_to_log_in(
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
     assert "Drinks" not in app.get(reverse("conversations:list"), user=carol).text
-    with pytest.raises(services.ActionRefused, match="not in this conversation"):
+    with pytest.raises(ActionRefused, match="not in this conversation"):
         services.message_send(conversation=conversation, actor=carol, body="Let me in")
 
 
@@ -228,7 +229,7 @@ def test_moderators_see_a_message_only_once_reported_with_two_before_and_logged(
 def test_members_report_only_what_they_can_see(member, other_member):
     conversation = start(member, other_member)
     carol = make_member("carol")
-    with pytest.raises(services.ActionRefused, match="nothing to report"):
+    with pytest.raises(ActionRefused, match="nothing to report"):
         moderation.report_create(
             actor=carol, target=conversation.messages.get(), reason=Report.Reason.SPAM
         )
@@ -258,9 +259,9 @@ def test_a_block_either_way_stops_messages_and_hides_the_conversation_from_the_b
     form["body"] = "Go away"
     assert "You and @alice can't send each other messages." in said(form.submit())
     # Neither can start a new one with the other; the profile offers bob no message button.
-    with pytest.raises(services.ActionRefused, match="can't send each other messages"):
+    with pytest.raises(ActionRefused, match="can't send each other messages"):
         start(member, other_member, subject="Again")
-    with pytest.raises(services.ActionRefused, match="can't send each other messages"):
+    with pytest.raises(ActionRefused, match="can't send each other messages"):
         start(other_member, member, subject="Again")
     assert not app.get(member.get_absolute_url(), user=other_member).html.select("#message-member")
 
@@ -340,7 +341,7 @@ def test_new_members_start_conversations_with_at_most_three_people_a_day(setting
     people = [make_member(f"p{i}", date_joined=OLD) for i in range(5)]
     start(newcomer, people[0], people[1], subject="One")
     start(newcomer, people[2], subject="Two")
-    with pytest.raises(services.ActionRefused, match="at most 3 people"):
+    with pytest.raises(ActionRefused, match="at most 3 people"):
         start(newcomer, people[3], subject="Three")
     start(newcomer, people[0], subject="Again, to someone already written to")
     established = make_member("veteran", date_joined=OLD)
@@ -351,18 +352,18 @@ def test_new_members_links_and_rates_are_limited(settings, other_member):
     settings.FORUM_RATE_LIMITS = True
     newcomer = make_member("newcomer")
     links = " ".join(f"https://example.org/{i}" for i in range(3))
-    with pytest.raises(services.ActionRefused, match="at most 2 links"):
+    with pytest.raises(ActionRefused, match="at most 2 links"):
         start(newcomer, other_member, body=links)
     conversation = start(newcomer, other_member, body="hello")
     for i in range(2):
         services.message_send(conversation=conversation, actor=newcomer, body=f"again {i}")
-    with pytest.raises(services.ActionRefused, match="at most 3 messages a minute"):
+    with pytest.raises(ActionRefused, match="at most 3 messages a minute"):
         services.message_send(conversation=conversation, actor=newcomer, body="and again")
     veteran = make_member("veteran", date_joined=OLD)
     conversation = start(veteran, other_member, body=links)
     for i in range(9):
         services.message_send(conversation=conversation, actor=veteran, body=f"n{i}")
-    with pytest.raises(services.ActionRefused, match="at most 10 messages a minute"):
+    with pytest.raises(ActionRefused, match="at most 10 messages a minute"):
         services.message_send(conversation=conversation, actor=veteran, body="n10")
 
 
