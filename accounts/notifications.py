@@ -211,7 +211,7 @@ _NOUNS = {
     "reply": ("reply", "replies"),
     "mention": ("mention", "mentions"),
     "followed": ("new comment", "new comments"),
-    "message": ("new message", "new messages"),
+    "message": ("new private message", "new private messages"),
 }
 
 

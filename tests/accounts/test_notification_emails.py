@@ -19,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts.models import Delivery, Notification, NotificationPreference
 from accounts.notifications import digest_cutoff, digest_send, notification_emails_send
 from accounts.preferences import unsubscribe_token
+from conversations import services as conversations
 from tests.conftest import DATABASE_TASKS, make_member
 from tests.forum import factories
 
@@ -230,3 +231,32 @@ def test_campaign_updates_carry_the_unsubscribe_headers_and_honour_the_choice(
     assert "/unsubscribe/" in str(html)
     assert Notification.objects.filter(user=other_member, kind="campaign_update").exists()
     assert re.search(r"/unsubscribe/[^/\s]+/", str(email.body))
+
+
+def test_private_messages_are_emailed_grouped_per_conversation_and_can_be_turned_off(
+    member, other_member, worker, django_capture_on_commit_callbacks, app
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = conversations.conversation_start(
+            actor=member,
+            recipients=[other_member],
+            subject="Drinks at conference?",
+            body="Shall we meet on *Sunday*?",
+        )
+        conversations.message_send(conversation=conversation, actor=member, body="Or Monday.")
+    worker()
+    _due_now()
+    worker()
+    [email] = mail.outbox
+    assert email.to == [other_member.email]
+    assert email.subject == "[Grassroots] 2 new private messages in “Drinks at conference?”"
+    assert "Shall we meet on *Sunday*?" in email.body and "Or Monday." in email.body
+    assert "http://testserver/messages/m/" in email.body
+    assert "You get this email because a member sent you a private message." in email.body
+    url = _unsubscribe_url(email)
+    done = app.post(url, {"List-Unsubscribe": "One-Click"})
+    assert "private messages" in done.text
+    assert (
+        NotificationPreference.objects.get(user=other_member, category="messages").delivery
+        == Delivery.SITE
+    )
