@@ -160,6 +160,7 @@ class ModeratorView(models.Model):
 
     class Meta:
         ordering = ["-viewed_at"]
+        verbose_name = "moderator reading"
 
     def __str__(self) -> str:
         return f"{self.moderator_id} read message {self.message_id}"
