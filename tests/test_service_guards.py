@@ -24,8 +24,10 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import MODERATORS_GROUP
+from accounts.services import block_create
 from campaigns import services as campaigns
 from campaigns.models import NameVisibility, Organiser
+from conversations import services as conversations
 from forum import moderation
 from forum import services as forum
 from forum.models import Report, Section
@@ -91,6 +93,21 @@ def world(member, other_member, moderator, organiser):
     w.sue_comment = factories.comment(w.post, w.sue, "Sue's comment")
     w.sue_campaign = campaign_factories.campaign(w.sue, title="Sue's campaign")
     campaign_factories.support(w.sue_campaign, w.bob, contact_ok=True)
+    # Private conversations: alice and bob; sue and bob (before sue's suspension); alice and
+    # cora, whom cora then blocked.
+    w.chat = conversations.conversation_start(
+        actor=w.alice, recipients=[w.bob], subject="Alice and Bob", body="Alice's message"
+    )
+    w.note = w.chat.messages.get()
+    w.deleted_note = conversations.message_send(conversation=w.chat, actor=w.alice, body="Oops")
+    conversations.message_delete(message=w.deleted_note, actor=w.alice)
+    w.sue_chat = conversations.conversation_start(
+        actor=w.bob, recipients=[w.sue], subject="Bob and Sue", body="Hello Sue"
+    )
+    w.cora_chat = conversations.conversation_start(
+        actor=w.alice, recipients=[w.cora], subject="Alice and Cora", body="Hello Cora"
+    )
+    block_create(actor=w.cora, member=w.alice)
     for suspended in (w.sue, w.dan):
         suspended.suspended_until = timezone.now() + timedelta(days=3)
         suspended.save()
@@ -625,6 +642,93 @@ CASES: list[Case] = [
         lambda w: campaigns.supporters_export(campaign=w.sue_campaign, actor=w.sue),
         SUSPENDED,
     ),
+    # Private messages.
+    *[
+        Case(
+            f"message_send by {who}",
+            partial(
+                lambda w, who: conversations.message_send(
+                    conversation=w.chat, actor=getattr(w, who), body="Let me in"
+                ),
+                who=who,
+            ),
+            "not in this conversation",
+        )
+        for who in ("olu", "maya")
+    ],
+    Case(
+        "message_send by a suspended participant",
+        lambda w: conversations.message_send(conversation=w.sue_chat, actor=w.sue, body="Hi"),
+        SUSPENDED,
+    ),
+    Case(
+        "message_send to a member who blocked the sender",
+        lambda w: conversations.message_send(conversation=w.cora_chat, actor=w.alice, body="Hi"),
+        "can't send each other messages",
+    ),
+    Case(
+        "message_send by the member who blocked",
+        lambda w: conversations.message_send(conversation=w.cora_chat, actor=w.cora, body="Hi"),
+        "can't send each other messages",
+    ),
+    Case(
+        "conversation_start by a suspended member",
+        lambda w: conversations.conversation_start(
+            actor=w.sue, recipients=[w.bob], subject="s", body="b"
+        ),
+        SUSPENDED,
+    ),
+    Case(
+        "conversation_start with a member who blocked the starter",
+        lambda w: conversations.conversation_start(
+            actor=w.alice, recipients=[w.bob, w.cora], subject="s", body="b"
+        ),
+        "can't send each other messages",
+    ),
+    Case(
+        "conversation_start with a banned member",
+        lambda w: conversations.conversation_start(
+            actor=w.alice, recipients=[w.ben], subject="s", body="b"
+        ),
+        "can't receive messages",
+    ),
+    Case(
+        "conversation_start with only oneself",
+        lambda w: conversations.conversation_start(
+            actor=w.alice, recipients=[w.alice], subject="s", body="b"
+        ),
+        "at least one member",
+    ),
+    Case(
+        "message_delete by the other participant",
+        lambda w: conversations.message_delete(message=w.note, actor=w.bob),
+        "only delete your own messages",
+    ),
+    Case(
+        "message_delete by a moderator",
+        lambda w: conversations.message_delete(message=w.note, actor=w.maya),
+        "only delete your own messages",
+    ),
+    Case(
+        "message_delete of a deleted message by its author",
+        lambda w: conversations.message_delete(message=w.deleted_note, actor=w.alice),
+        "already gone",
+    ),
+    Case(
+        "conversation_leave by a non-participant",
+        lambda w: conversations.conversation_leave(conversation=w.chat, actor=w.olu),
+        "not in this conversation",
+    ),
+    Case(
+        "moderator_view_record by a participant",
+        lambda w: conversations.moderator_view_record(message=w.note, actor=w.bob),
+        "Only moderators",
+    ),
+    Case(
+        "moderator_view_record of an unreported message",
+        lambda w: conversations.moderator_view_record(message=w.note, actor=w.maya),
+        "Only moderators",
+    ),
 ]
 
 
@@ -658,3 +762,8 @@ def test_the_world_lets_the_right_callers_through(world, on_commit):
     assert len(mail.outbox) == 1
     campaigns.campaign_reopen(campaign=world.closed, actor=world.maya, reason=REASON)
     moderation.member_ban(actor=world.maya, member=world.cora, reason=REASON)
+    conversations.message_send(conversation=world.chat, actor=world.bob, body="Hi Alice")
+    moderation.report_create(actor=world.bob, target=world.note, reason=Report.Reason.ABUSE)
+    conversations.moderator_view_record(message=world.note, actor=world.maya)
+    conversations.message_delete(message=world.note, actor=world.alice)
+    conversations.conversation_leave(conversation=world.chat, actor=world.bob)
