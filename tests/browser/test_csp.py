@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from accounts.models import MODERATORS_GROUP, User
+from conversations import services as conversations
 from forum import moderation
 from forum.models import Report
 from tests.browser.conftest import log_in
@@ -89,7 +90,10 @@ def world(settings, tmp_path):
         image=campaign_factories.upload(),
         image_alt="A red banner",
     )
-    return {"post": post, "campaign": campaign, "alice": alice}
+    chat = conversations.conversation_start(
+        actor=alice, recipients=[bob], subject="Drinks at conference?", body="Sunday?"
+    )
+    return {"post": post, "campaign": campaign, "alice": alice, "chat": chat}
 
 
 def test_anonymous_pages_raise_no_policy_violation(page, world):
@@ -126,8 +130,17 @@ def test_a_members_pages_raise_no_policy_violation(page, world):
         "/notifications/",
         "/account/profile/",
         "/accounts/password/change/",
+        "/messages/",
+        "/messages/new/",
+        world["chat"].get_absolute_url(),
     ]:
         watch.visit(path)
+    # Answering a private message in the browser.
+    page.goto(world["chat"].get_absolute_url())
+    page.get_by_label("Your message").fill("Yes, **noon** by the bar.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".message-item strong").last).to_have_text("noon")
+    watch.check()
     # Writing a post: preview then publish, through the real form.
     page.goto("/p/new/")
     page.get_by_label("Section").select_option(label="Party finances")

@@ -151,3 +151,24 @@ def test_unread_notifications_look_different_from_read_ones(phone):
 
     assert looks(unread) != looks(read)
     assert looks(unread)[0] != looks(read)[0]  # not by colour alone: bold as well
+
+
+def test_conversations_with_long_names_and_links_do_not_scroll_sideways(phone):
+    from conversations import services as conversations
+
+    alice = make_member("alice", display_name="Alice Okafor-Long-Surname-Of-The-Branch")
+    others = [
+        make_member(f"member{i}", display_name=f"Member Number {i} Of Many") for i in range(5)
+    ]
+    chat = conversations.conversation_start(
+        actor=alice,
+        recipients=others,
+        subject="A subject that goes on and on about the finance motion " * 2,
+        body="The link: https://example.org/" + "a" * 150,
+    )
+    log_in(phone, "member0", logged_in=account_menu)
+    for path in ("/messages/", chat.get_absolute_url(), "/messages/new/"):
+        phone.goto(path)
+        expect(phone.locator("h1")).to_be_visible()
+        scroll_width, inner_width = phone.evaluate(OVERFLOW)
+        assert scroll_width <= inner_width, path
