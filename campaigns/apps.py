@@ -45,6 +45,10 @@ class CampaignsConfig(AppConfig):
         register_moderator_permissions(
             self.label, ["campaigns.view_campaign", "campaigns.change_campaign"]
         )
+        # Campaigns are found by the forum's search, ranked among posts and comments.
+        from .search import register_campaign_search
+
+        register_campaign_search()
 
     def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import mod_views, views
+from . import mod_views, search_views, views
 
 app_name = "forum"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("recommended/", views.recommended, name="recommended"),
     path("s/<slug:slug>/", views.section, name="section"),
     path("drafts/", views.drafts, name="drafts"),
+    path("search/", search_views.search_page, name="search"),
     path("p/new/", views.post_create, name="post-create"),
     path("p/<int:pk>/", views.post_detail, name="post-detail-short"),
     path("p/<int:pk>/edit/", views.post_edit, name="post-edit"),
