@@ -123,7 +123,7 @@ def test_quotes_or_and_minus_work_as_people_expect(member, query, expected):
 @pytest.fixture
 def hidden_world(member, other_member, moderator, organiser):
     """One visible item of each kind, and one of each that nobody may find, all about 'zebra'."""
-    world = {}
+    world: dict[str, object] = {}
     world["post"] = factories.post(member, title="Zebra crossings", body="Visible.")
     world["draft"] = factories.post(member, title="Zebra draft", body="Not yet.", publish=False)
     removed = factories.post(member, title="Zebra removed", body="Gone.")
