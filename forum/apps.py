@@ -28,8 +28,13 @@ class ForumConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.permissions import register_moderator_permissions
+        from accounts.profile_sections import register_profile_section
+
+        from .activity import profile_activity
 
         register_moderator_permissions(self.label, MODERATOR_PERMISSIONS)
+        # A member's page lists their posts and comments (accounts never imports forum).
+        register_profile_section("activity", "Posts and comments", profile_activity, position=20)
 
     def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo
