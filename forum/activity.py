@@ -125,11 +125,15 @@ def activity_page(member: User, *, show: Show, number: int) -> ActivityPage:
     post_ids = [pk for kind, pk in keys if kind == "post"]
     comment_ids = [pk for kind, pk in keys if kind == "comment"]
     # Read again with the same rules: something removed since the first query stays out.
-    posts = listed_posts_by(member).select_related("section").in_bulk(post_ids) if post_ids else {}
+    posts = (
+        listed_posts_by(member).select_related("section").defer("body").in_bulk(post_ids)
+        if post_ids
+        else {}
+    )
     comments = (
         listed_comments_by(member)
         .select_related("post")
-        .defer("post__body", "post__body_html")
+        .defer("body", "post__body", "post__body_html")
         .in_bulk(comment_ids)
         if comment_ids
         else {}
