@@ -42,12 +42,16 @@ class ForumConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from accounts.permissions import register_moderator_permissions
+        from accounts.profile_sections import register_profile_section
 
+        from .activity import profile_activity
         from .search import register_forum_sources
 
         register_moderator_permissions(self.label, MODERATOR_PERMISSIONS)
         register_forum_sources()
         post_migrate.connect(repair_search_indexes, sender=self)
+        # A member's page lists their posts and comments (accounts never imports forum).
+        register_profile_section("activity", "Posts and comments", profile_activity, position=20)
 
     def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo
