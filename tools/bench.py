@@ -140,7 +140,7 @@ def main() -> int:
     some_pk = Post.objects.order_by("pk").values_list("pk", flat=True).first()
     ceiling = p50_ms(lambda: Post.objects.filter(pk=some_pk).first(), args.runs)
     print(f"\nceiling: primary-key lookup p50 {ceiling:.2f} ms ({comments:,} comments)")
-    print(f"{'query':34} {'sort':10} {'results':>8} {'p50 ms':>8} {'× ceiling':>10}")
+    print(f"{'query':34} {'sort':10} {'results':>8} {'p50 ms':>8} {'x ceiling':>10}")
     failed = False
     for query in QUERIES:
         for sort in ("relevance", "newest"):
