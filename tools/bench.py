@@ -22,6 +22,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -95,7 +96,7 @@ def seed(posts: int, comments: int) -> None:
         cursor.execute("ANALYZE forum_post; ANALYZE forum_comment")
 
 
-def p50_ms(work, runs: int) -> float:
+def p50_ms(work: Callable[[], object], runs: int) -> float:
     work()  # warm
     times = []
     for _ in range(runs):
@@ -137,7 +138,7 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     seed(posts, comments)
 
-    some_pk = Post.objects.order_by("pk").values_list("pk", flat=True).first()
+    some_pk = Post.objects.order_by("pk").values_list("pk", flat=True)[0]
     ceiling = p50_ms(lambda: Post.objects.filter(pk=some_pk).first(), args.runs)
     print(f"\nceiling: primary-key lookup p50 {ceiling:.2f} ms ({comments:,} comments)")
     print(f"{'query':34} {'sort':10} {'results':>8} {'p50 ms':>8} {'x ceiling':>10}")
