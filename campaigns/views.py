@@ -20,6 +20,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from forum.markup import render_markdown
 from forum.models import Section
+from forum.paging import countless_page
 
 from . import services, stats
 from .charts import supporters_chart
@@ -89,7 +90,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         campaigns = campaigns.order_by("-closed_at", "-pk")
     if section is not None:
         campaigns = campaigns.filter(section=section)
-    page = Paginator(campaigns.for_listing(), CAMPAIGNS_PER_PAGE).get_page(request.GET.get("page"))
+    page = countless_page(campaigns.for_listing(), request.GET.get("page"), CAMPAIGNS_PER_PAGE)
     context = {
         "page": page,
         "campaigns": page.object_list,

@@ -183,6 +183,10 @@ class Section(models.Model):
         return reverse("forum:section", kwargs={"slug": self.slug})
 
 
+# What PostQuerySet.listed() filters on (also the condition of the lists' partial indexes).
+LISTED = Q(status="published", state="visible")
+
+
 class PostQuerySet(models.QuerySet["Post"]):
     def listed(self) -> PostQuerySet:
         """Published posts that still stand: what lists and the front page show."""
@@ -251,9 +255,21 @@ class Post(AuthoredContent):
 
     class Meta:
         ordering = ["-published_at"]
+        # The lists read listed posts (published, standing) in these orders: partial indexes on
+        # them, so a page of a list reads its rows off the index whatever the table's size.
         indexes = [
             models.Index(fields=["section", "status", "-hot"], name="post_section_hot"),
             models.Index(fields=["author", "-created_at"], name="post_author_recent"),
+            models.Index(fields=["-hot", "-id"], condition=LISTED, name="post_listed_hot"),
+            models.Index(fields=["-published_at", "-id"], condition=LISTED, name="post_listed_new"),
+            models.Index(
+                fields=["section", "-hot", "-id"], condition=LISTED, name="post_section_listed_hot"
+            ),
+            models.Index(
+                fields=["section", "-published_at", "-id"],
+                condition=LISTED,
+                name="post_section_listed_new",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from .hats import with_hats
 from .markup import render_markdown
 from .mod_forms import COMMENT_ACTIONS, POST_ACTIONS
 from .models import Comment, Follow, Post, PostQuerySet, Recommendation, Section
+from .paging import countless_page
 from .redirects import back
 from .threads import SORT_LABELS, clean_sort, comment_subtree, post_thread
 
@@ -49,7 +49,7 @@ def _post_list(
 ) -> HttpResponse:
     # Lists show the moderator hat only: a discussion's own hats (organisers) belong in it.
     posts = with_hats(queryset.for_listing())
-    page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = countless_page(posts, request.GET.get("page"), POSTS_PER_PAGE)
     context.update(page=page, posts=page.object_list, sections=Section.objects.all())
     return render(request, template, context)
 
@@ -76,7 +76,7 @@ def recommended(request: HttpRequest) -> HttpResponse:
     posts = (
         Post.objects.listed()
         .filter(published_at__gte=since, recommendation_count__gt=0)
-        .order_by("-recommendation_count", "-published_at")
+        .order_by("-recommendation_count", "-published_at", "-pk")
     )
     return _post_list(request, posts, "forum/home.html", tab="recommended", recommended_hours=hours)
 
