@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "campaigns"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("<slug:slug>/", views.campaign_detail, name="detail"),
     path("<slug:slug>/updates/", views.campaign_updates, name="updates"),
+    path("<slug:slug>/updates/feed/", feeds.CampaignUpdateFeed(), name="updates-feed"),
     path("<slug:slug>/edit/", views.campaign_edit, name="edit"),
     path("<slug:slug>/publish/", views.campaign_publish, name="publish"),
     path("<slug:slug>/close/", views.campaign_close, name="close"),

@@ -240,7 +240,9 @@ class Post(AuthoredContent):
         return self.title
 
     # p/<pk>/<action>/ URLs: a post's slug must never be one of these words.
-    RESERVED_SLUGS = frozenset({"edit", "delete", "history", "recommend", "comment", "follow"})
+    RESERVED_SLUGS = frozenset(
+        {"edit", "delete", "history", "recommend", "comment", "follow", "feed"}
+    )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The slug comes from the title while the post stands; a deleted, removed or hidden post's

@@ -1,14 +1,19 @@
 from django.urls import path
 
-from . import mod_views, views
+from . import feeds, mod_views, views
 
 app_name = "forum"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("feed/", feeds.FrontFeed(), name="front-feed"),
     path("new/", views.newest, name="newest"),
+    path("new/feed/", feeds.NewestFeed(), name="newest-feed"),
     path("recommended/", views.recommended, name="recommended"),
     path("s/<slug:slug>/", views.section, name="section"),
+    path("s/<slug:slug>/feed/", feeds.SectionFeed(), name="section-feed"),
+    # Beside accounts' members/<username>/ (the profile): a member's posts are the forum's.
+    path("members/<str:username>/feed/", feeds.MemberFeed(), name="member-feed"),
     path("drafts/", views.drafts, name="drafts"),
     path("p/new/", views.post_create, name="post-create"),
     path("p/<int:pk>/", views.post_detail, name="post-detail-short"),
@@ -18,6 +23,7 @@ urlpatterns = [
     path("p/<int:pk>/recommend/", views.post_recommend, name="post-recommend"),
     path("p/<int:pk>/comment/", views.comment_create, name="comment-create"),
     path("p/<int:pk>/follow/", views.post_follow, name="post-follow"),
+    path("p/<int:pk>/feed/", feeds.CommentFeed(), name="post-comments-feed"),
     # Last among p/<pk>/...: a slug could otherwise shadow edit/, delete/ and the rest.
     path("p/<int:pk>/<slug:slug>/", views.post_detail, name="post-detail"),
     path("c/<int:pk>/", views.comment_detail, name="comment-detail"),
@@ -28,6 +34,7 @@ urlpatterns = [
     path("c/<int:pk>/history/", views.comment_history, name="comment-history"),
     path("report/<slug:kind>/<int:pk>/", mod_views.report, name="report"),
     path("moderation/log/", mod_views.moderation_log, name="moderation-log"),
+    path("moderation/log/feed/", feeds.ModerationLogFeed(), name="moderation-log-feed"),
     path("moderation/mine/", mod_views.moderation_mine, name="moderation-mine"),
     path("moderation/reports/", mod_views.report_queue, name="report-queue"),
     path("moderation/member/<str:username>/", mod_views.moderate_member, name="moderate-member"),

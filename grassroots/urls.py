@@ -6,12 +6,18 @@ from typing import Any
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 
 from accounts.health import healthz
+from campaigns.sitemaps import CampaignSitemap
+from forum.sitemaps import PostSitemap, SectionSitemap
+
+from .views import robots_txt
 
 # The admin's own login form would bypass allauth's rate limits and email verification: send it through
 # allauth's login instead (staff who are not logged in are redirected there).
@@ -19,8 +25,28 @@ from accounts.health import healthz
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Grassroots moderation"
 
+# sitemap.xml is an index of these; each is paginated as sitemap-<section>.xml?p=N.
+SITEMAPS: dict[str, type[Sitemap[Any]]] = {
+    "sections": SectionSitemap,
+    "posts": PostSitemap,
+    "campaigns": CampaignSitemap,
+}
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", healthz, name="healthz"),
+    path("robots.txt", robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<str:section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
