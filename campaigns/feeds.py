@@ -52,3 +52,7 @@ class CampaignUpdateFeed(SiteFeed[CampaignUpdate, Campaign]):
 
     def item_pubdate(self, item: CampaignUpdate) -> datetime:
         return item.created_at
+
+    def item_updateddate(self, item: CampaignUpdate) -> datetime:
+        # Atom requires <updated> on every entry; an update is never edited.
+        return item.created_at

@@ -236,3 +236,7 @@ class ModerationLogFeed(SiteFeed[ModerationAction, None]):
 
     def item_pubdate(self, item: ModerationAction) -> datetime:
         return item.created_at
+
+    def item_updateddate(self, item: ModerationAction) -> datetime:
+        # Atom requires <updated> on every entry; an action is never edited.
+        return item.created_at

@@ -200,6 +200,7 @@ def test_moderation_log_feed_says_only_what_the_log_page_says(client, removed, m
     entry = feed.entries[0]
     assert entry.title == f"Removed: post #{removed.pk} by @alice"
     assert content(entry) == "<p>Doxxing a member</p>"
+    assert entry.updated_parsed
     assert entry.author == "@maya"
     assert path_of(entry.link) == "/moderation/log/"
     assert "Removed by a moderator" not in client.get("/moderation/log/feed/").content.decode()
