@@ -27,7 +27,7 @@ def xml_of(response) -> ElementTree.Element:
 
 def locs(response, tag="url") -> list[str]:
     root = xml_of(response)
-    return [el.findtext("sm:loc", namespaces=NS) for el in root.findall(f"sm:{tag}", NS)]
+    return [el.findtext("sm:loc", namespaces=NS) or "" for el in root.findall(f"sm:{tag}", NS)]
 
 
 def paths(urls: list[str]) -> list[str]:
