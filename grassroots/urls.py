@@ -11,13 +11,12 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.generic import TemplateView
 from django.views.static import serve
 
 from accounts.health import healthz
 from campaigns.sitemaps import CampaignSitemap
 from forum.sitemaps import PostSitemap, SectionSitemap
-
-from .views import robots_txt
 
 # The admin's own login form would bypass allauth's rate limits and email verification: send it through
 # allauth's login instead (staff who are not logged in are redirected there).
@@ -34,7 +33,12 @@ SITEMAPS: dict[str, type[Sitemap[Any]]] = {
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", healthz, name="healthz"),
-    path("robots.txt", robots_txt, name="robots"),
+    # GET only (TemplateView answers POST with 405); the Sitemap line is absolute, from the request.
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),
+        name="robots",
+    ),
     path(
         "sitemap.xml",
         sitemap_views.index,
