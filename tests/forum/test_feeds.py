@@ -313,3 +313,11 @@ def test_recommended_and_own_moderation_pages_link_no_feed(app, member):
     assert not app.get("/recommended/").html.head.find_all("link", rel="alternate")
     page = app.get("/moderation/mine/", user=member)
     assert not page.html.head.find_all("link", rel="alternate")
+
+
+def test_titles_and_names_are_text_not_markup(client, db):
+    author = make_member("amp", display_name="Tom & <Jerry>")
+    factories.post(author, title="Fish & <chips> for all")
+    entry = parse(client.get("/new/feed/")).entries[0]
+    assert entry.title == "Fish & <chips> for all"
+    assert entry.author == "Tom & <Jerry>"
