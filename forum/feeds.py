@@ -38,12 +38,11 @@ class ContentAtomFeed(Atom1Feed):
             handler.addQuickElement("content", content, {"type": "html"})
 
 
-def tag_uri(path: str, date: datetime | None) -> str:
+def tag_uri(path: str, date: datetime) -> str:
     """An entry's id (RFC 4151): stable when a title, and with it a slug, changes later. The
     domain is the site's own (SITE_URL), whichever host name the feed was fetched on."""
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
-    day = f",{date:%Y-%m-%d}" if date else ""
-    return f"tag:{host}{day}:{path}"
+    return f"tag:{host},{date:%Y-%m-%d}:{path}"
 
 
 Item = TypeVar("Item")
@@ -74,7 +73,8 @@ class PostFeed(SiteFeed[Post, Obj]):
         return item.get_absolute_url()
 
     def item_guid(self, item: Post) -> str:
-        return tag_uri(reverse("forum:post-detail-short", args=[item.pk]), item.published_at)
+        path = reverse("forum:post-detail-short", args=[item.pk])
+        return tag_uri(path, item.published_at or item.created_at)
 
     def item_author_name(self, item: Post) -> str:
         return item.author.name
