@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint fmt migrate demo lock browser balancer clean mutate
+.PHONY: help run serve test lint fmt migrate demo lock browser balancer clean mutate bench
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:8000 with the worker"
@@ -16,6 +16,7 @@ help:
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
 	@echo "make browser - install Debian's Chromium for the browser tests (root, apt)"
 	@echo "make balancer - install Debian's HAProxy for the scale-out test (root, apt)"
+	@echo "make bench  - search at a million comments on PostgreSQL (DATABASE_URL; not in CI)"
 	@echo "make mutate - mutation testing of the rule modules (cosmic-ray; slow, not in CI)"
 
 $(INSTALLED): requirements.lock
@@ -98,3 +99,11 @@ mutate: $(INSTALLED)
 	@$(BIN)/python -c "import cosmic_ray" 2>/dev/null || \
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check cosmic-ray==8.7.0
 	$(BIN)/python tools/mutate.py $(MUTATE_ARGS)
+
+# Search speed at a million comments (tools/bench.py): PostgreSQL only, in a database of its own
+# (DATABASE_URL, default grassroots_bench on 127.0.0.1, created if missing); not in CI.
+BENCH_ARGS ?= --large
+bench: $(INSTALLED)
+	@psql -q -h 127.0.0.1 -U postgres -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'grassroots_bench'" | grep -q 1 || \
+		psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE grassroots_bench"
+	$(BIN)/python tools/bench.py $(BENCH_ARGS)

@@ -16,6 +16,7 @@ from .preferences import (
     unsubscribe_read,
     unsubscribe_what,
 )
+from .profile_sections import profile_sections
 from .services import (
     BlockRefused,
     ProfileRefused,
@@ -42,6 +43,8 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             "affiliations": affiliations,
             "is_own": request.user == member,
             "blocked": blocked,
+            # Posts, comments, campaigns organised: parts other apps register (profile_sections).
+            "sections": profile_sections(request, member),
         },
     )
 

@@ -18,10 +18,12 @@ class CampaignsConfig(AppConfig):
         from django.db.models import Exists, OuterRef
 
         from accounts.permissions import register_moderator_permissions
+        from accounts.profile_sections import register_profile_section
         from forum.hats import register_thread_hat
         from forum.moderation import register_reportable
 
         from .models import Campaign, Organiser
+        from .profile import profile_campaigns
         from .services import discussion_follow_campaign
 
         register_reportable(
@@ -44,6 +46,14 @@ class CampaignsConfig(AppConfig):
         # Moderators see campaigns in the admin and act on them through the moderation actions.
         register_moderator_permissions(
             self.label, ["campaigns.view_campaign", "campaigns.change_campaign"]
+        )
+        # Campaigns are found by the forum's search, ranked among posts and comments.
+        from .search import register_campaign_search
+
+        register_campaign_search()
+        # A member's page names the campaigns they organise (never those they support).
+        register_profile_section(
+            "campaigns", "Campaigns they organise", profile_campaigns, position=10
         )
 
     def build_demo(self, stdout: SupportsWrite[str]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import models
@@ -22,7 +22,14 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from forum.models import ContentState, Moderatable, Post, Section
+from forum.models import (
+    SEARCH_VECTOR,
+    ContentState,
+    Moderatable,
+    Post,
+    Section,
+    search_vector_field,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -107,6 +114,15 @@ class CampaignQuerySet(models.QuerySet["Campaign"]):
         return self.select_related("section").defer("body", "body_html", "closing_story")
 
 
+_CampaignManagerBase = models.Manager.from_queryset(CampaignQuerySet)
+
+
+class CampaignManager(_CampaignManagerBase["Campaign"]):
+    def get_queryset(self) -> CampaignQuerySet:
+        # Without the search index column, as forum's posts and comments are read.
+        return cast(CampaignQuerySet, super().get_queryset().defer(SEARCH_VECTOR))
+
+
 class Campaign(Moderatable):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -168,8 +184,9 @@ class Campaign(Moderatable):
     published_at = models.DateTimeField(null=True, blank=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    search_vector = search_vector_field()
 
-    objects = CampaignQuerySet.as_manager()
+    objects = CampaignManager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]

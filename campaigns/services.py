@@ -10,19 +10,18 @@ only once the transaction commits.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.budgets import spend
 from accounts.models import User
 from accounts.queueing import enqueue_after_commit
 from accounts.services import notification_send
@@ -106,22 +105,7 @@ def _unique_slug(title: str) -> str:
 
 
 def _spend(what: str, user: User, rate: Rate) -> bool:
-    """Count one more use of a per-member budget in the shared cache; False once it is spent.
-
-    The window is fixed (clock-aligned) and its number is part of the key, so the count holds on
-    any Django cache backend: add + incr, and touch because the database and file caches' incr
-    sets the default expiry. A burst across a window's end may get up to twice the count.
-    """
-    seconds = int(rate.window.total_seconds())
-    key = f"campaigns:{what}:{user.pk}:{int(time.time()) // seconds}"
-    cache.add(key, 0, seconds)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # it expired between add and incr
-        cache.add(key, 1, seconds)
-        used = 1
-    cache.touch(key, seconds)
-    return used <= rate.count
+    return spend(f"campaigns:{what}:{user.pk}", count=rate.count, window=rate.window)
 
 
 def ensure_can_check_image(user: User) -> None:

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import feeds, views
+from . import views
+from .feeds import CampaignUpdatesFeed
 
 app_name = "campaigns"
 
@@ -11,7 +12,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("<slug:slug>/", views.campaign_detail, name="detail"),
     path("<slug:slug>/updates/", views.campaign_updates, name="updates"),
-    path("<slug:slug>/updates/feed/", feeds.CampaignUpdateFeed(), name="updates-feed"),
+    path("<slug:slug>/updates/feed/", CampaignUpdatesFeed(), name="feed-updates"),
     path("<slug:slug>/edit/", views.campaign_edit, name="edit"),
     path("<slug:slug>/publish/", views.campaign_publish, name="publish"),
     path("<slug:slug>/close/", views.campaign_close, name="close"),

@@ -22,14 +22,36 @@ MODERATOR_PERMISSIONS = [
 ]
 
 
+def repair_search_indexes(using: str = "default", **kwargs: object) -> None:
+    """On SQLite, a later migration that rebuilds a table drops its FTS5 triggers: make them
+    again, and index that table afresh (forum.search_schema)."""
+    from django.db import connections
+
+    from .search import indexed_tables
+    from .search_schema import sqlite_ensure
+
+    for spec in indexed_tables():
+        sqlite_ensure(connections[using], spec, create=False)
+
+
 class ForumConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "forum"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from accounts.permissions import register_moderator_permissions
+        from accounts.profile_sections import register_profile_section
+
+        from .activity import profile_activity
+        from .search import register_forum_sources
 
         register_moderator_permissions(self.label, MODERATOR_PERMISSIONS)
+        register_forum_sources()
+        post_migrate.connect(repair_search_indexes, sender=self)
+        # A member's page lists their posts and comments (accounts never imports forum).
+        register_profile_section("activity", "Posts and comments", profile_activity, position=20)
 
     def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo

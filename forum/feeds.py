@@ -1,25 +1,23 @@
-"""Atom feeds of what the forum lists: the front page, Newest, each section, each member's posts,
-each post's comments, and the public moderation log.
+"""Atom feeds (Django's syndication framework) of what anyone may read: the front page, Newest,
+each section, each member's posts, each post's comments, and the public moderation log.
 
-A feed carries only what its page shows to a visitor who is not logged in: listed posts, comments
-that stand in a listed post, and the moderation log's own wording (never the removed text). Each
-holds the newest FEED_ITEMS entries, read in a constant number of queries.
+Entries carry the sanitised HTML stored at save (forum.markup), never the typed Markdown; nothing
+draft, hidden, deleted or removed is in any feed, and a feed of something nobody may read is a 404.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from typing import Any
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import escape
-from django.utils.xmlutils import SimplerXMLGenerator
+from django.utils.text import Truncator
 
 from accounts.models import User
 
@@ -28,40 +26,16 @@ from .models import Comment, ContentState, ModerationAction, Post, Section
 FEED_ITEMS = 30
 
 
-class ContentAtomFeed(Atom1Feed):
-    """Atom with each entry's HTML in <content> (Django's Atom1Feed puts it in <summary>, which
-    readers show as a teaser): the body is the sanitised body_html, rendered at save."""
+class PostFeed(Feed):  # type: ignore[type-arg]
+    """Posts, newest first: the base of the post feeds."""
 
-    def add_item_elements(self, handler: SimplerXMLGenerator, item: dict[str, Any]) -> None:
-        super().add_item_elements(handler, {**item, "description": None})
-        if content := item["description"]:
-            handler.addQuickElement("content", content, {"type": "html"})
+    feed_type = Atom1Feed
 
+    def posts(self, obj: Any) -> QuerySet[Post]:
+        return Post.objects.listed().order_by("-published_at", "-pk")
 
-def tag_uri(path: str, date: datetime) -> str:
-    """An entry's id (RFC 4151): stable when a title, and with it a slug, changes later. The
-    domain is the site's own (SITE_URL), whichever host name the feed was fetched on."""
-    host = urlsplit(settings.SITE_URL).hostname or "localhost"
-    return f"tag:{host},{date:%Y-%m-%d}:{path}"
-
-
-Item = TypeVar("Item")
-Obj = TypeVar("Obj")
-
-
-class SiteFeed(Feed[Item, Obj]):
-    feed_type = ContentAtomFeed
-
-
-# Posts -------------------------------------------------------------------------------------------
-
-
-def _feed_posts(posts: QuerySet[Post]) -> QuerySet[Post]:
-    return posts.select_related("author", "section")
-
-
-class PostFeed(SiteFeed[Post, Obj]):
-    """Entries that are posts: listed ones only (the subclasses' items start from listed())."""
+    def items(self, obj: Any) -> list[Post]:
+        return list(self.posts(obj).select_related("author", "section")[:FEED_ITEMS])
 
     def item_title(self, item: Post) -> str:
         return item.title
@@ -72,12 +46,11 @@ class PostFeed(SiteFeed[Post, Obj]):
     def item_link(self, item: Post) -> str:
         return item.get_absolute_url()
 
-    def item_guid(self, item: Post) -> str:
-        path = reverse("forum:post-detail-short", args=[item.pk])
-        return tag_uri(path, item.published_at or item.created_at)
-
     def item_author_name(self, item: Post) -> str:
         return item.author.name
+
+    def item_author_link(self, item: Post) -> str:
+        return item.author.get_absolute_url()
 
     def item_pubdate(self, item: Post) -> datetime | None:
         return item.published_at
@@ -89,105 +62,92 @@ class PostFeed(SiteFeed[Post, Obj]):
         return [item.section.name]
 
 
-class FrontFeed(PostFeed[None]):
-    """What the front page lists: its promoted posts, then Hot."""
+class FrontFeed(PostFeed):
+    description = "What members are discussing now."
 
     def title(self) -> str:
-        return f"{settings.SITE_NAME}: front page"
-
-    def subtitle(self) -> str:
-        return "Promoted and hot posts from the front page."
+        return f"{settings.SITE_NAME}: the front page"
 
     def link(self) -> str:
         return reverse("forum:home")
 
-    def items(self) -> list[Post]:
-        listed = _feed_posts(Post.objects.listed())
-        promoted = list(listed.filter(is_promoted=True).order_by("-published_at")[:5])
-        hot = listed.exclude(pk__in=[p.pk for p in promoted]).order_by("-hot", "-pk")
-        return promoted + list(hot[: FEED_ITEMS - len(promoted)])
+    def posts(self, obj: Any) -> QuerySet[Post]:
+        return Post.objects.listed().order_by("-is_promoted", "-hot", "-pk")
 
 
-class NewestFeed(PostFeed[None]):
+class NewestFeed(PostFeed):
+    description = "Every post, newest first."
+
     def title(self) -> str:
         return f"{settings.SITE_NAME}: newest posts"
 
     def link(self) -> str:
         return reverse("forum:newest")
 
-    def items(self) -> QuerySet[Post]:
-        return _feed_posts(Post.objects.listed()).order_by("-published_at", "-pk")[:FEED_ITEMS]
 
-
-class SectionFeed(PostFeed[Section]):
-    """A section's newest posts (its page orders by Hot by default; a feed follows what is new)."""
-
-    def get_object(self, request: Any, *args: Any, **kwargs: Any) -> Section:
-        return get_object_or_404(Section, slug=kwargs["slug"])
+class SectionFeed(PostFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Section:
+        return get_object_or_404(Section, slug=slug)
 
     def title(self, obj: Section) -> str:
         return f"{settings.SITE_NAME}: {obj.name}"
 
-    def subtitle(self, obj: Section) -> str:
-        return obj.description
+    def description(self, obj: Section) -> str:
+        return obj.description or f"New posts in {obj.name}."
 
     def link(self, obj: Section) -> str:
-        return obj.get_absolute_url()
+        return reverse("forum:section", kwargs={"slug": obj.slug})
 
-    def items(self, obj: Section) -> QuerySet[Post]:
-        posts = _feed_posts(Post.objects.listed().filter(section=obj))
-        return posts.order_by("-published_at", "-pk")[:FEED_ITEMS]
+    def posts(self, obj: Section) -> QuerySet[Post]:
+        return super().posts(obj).filter(section=obj)
 
 
-class MemberFeed(PostFeed[User]):
-    """A member's listed posts. A banned member (inactive) has no profile, and no feed."""
-
-    def get_object(self, request: Any, *args: Any, **kwargs: Any) -> User:
-        return get_object_or_404(User, username=kwargs["username"], is_active=True)
+class MemberFeed(PostFeed):
+    def get_object(self, request: HttpRequest, username: str) -> User:
+        return get_object_or_404(User, username=username, is_active=True)
 
     def title(self, obj: User) -> str:
         return f"{settings.SITE_NAME}: posts by {obj.name}"
 
+    def description(self, obj: User) -> str:
+        return f"What @{obj.username} posts, newest first."
+
     def link(self, obj: User) -> str:
         return obj.get_absolute_url()
 
-    def items(self, obj: User) -> QuerySet[Post]:
-        posts = _feed_posts(Post.objects.listed().filter(author=obj))
-        return posts.order_by("-published_at", "-pk")[:FEED_ITEMS]
+    def posts(self, obj: User) -> QuerySet[Post]:
+        return super().posts(obj).filter(author=obj)
 
 
-# Comments ----------------------------------------------------------------------------------------
+class CommentsFeed(Feed):  # type: ignore[type-arg]
+    """A post's replies that stand, newest first."""
 
+    feed_type = Atom1Feed
 
-class CommentFeed(SiteFeed[Comment, Post]):
-    """A listed post's comments that stand, newest first. A draft, or a post that no longer
-    stands, has no feed (404): its page shows a placeholder, and so would nothing here."""
-
-    def get_object(self, request: Any, *args: Any, **kwargs: Any) -> Post:
-        return get_object_or_404(Post.objects.listed(), pk=kwargs["pk"])
+    def get_object(self, request: HttpRequest, pk: int) -> Post:
+        return get_object_or_404(Post.objects.listed(), pk=pk)
 
     def title(self, obj: Post) -> str:
-        return f"{settings.SITE_NAME}: comments on “{obj.title}”"
+        return f"Replies to “{obj.title}”"
+
+    def description(self, obj: Post) -> str:
+        return f"Replies to “{obj.title}”, newest first."
 
     def link(self, obj: Post) -> str:
         return obj.get_absolute_url()
 
-    def items(self, obj: Post) -> QuerySet[Comment]:
-        comments = obj.comments.filter(state=ContentState.VISIBLE).select_related("author")
-        return comments.order_by("-created_at", "-pk")[:FEED_ITEMS]
+    def items(self, obj: Post) -> list[Comment]:
+        comments = Comment.objects.filter(post=obj, state=ContentState.VISIBLE)
+        return list(comments.select_related("author").order_by("-created_at", "-pk")[:FEED_ITEMS])
 
     def item_title(self, item: Comment) -> str:
-        # The post is the feed's object; each comment's post_id is that post's.
-        return f"Comment by {item.author.name}"
+        return f"{item.author.name}: {Truncator(item.body).words(12)}"
 
     def item_description(self, item: Comment) -> str:
         return item.body_html
 
     def item_link(self, item: Comment) -> str:
         return item.get_absolute_url()
-
-    def item_guid(self, item: Comment) -> str:
-        return tag_uri(item.get_absolute_url(), item.created_at)
 
     def item_author_name(self, item: Comment) -> str:
         return item.author.name
@@ -199,44 +159,37 @@ class CommentFeed(SiteFeed[Comment, Post]):
         return item.edited_at or item.created_at
 
 
-# The public moderation log -----------------------------------------------------------------------
+class ModerationLogFeed(Feed):  # type: ignore[type-arg]
+    """The public moderation log: what the page says (the action, a label, the reason), never
+    what was removed, and never who reported it."""
 
-
-class ModerationLogFeed(SiteFeed[ModerationAction, None]):
-    """The public log's rows, as the page words them: the action, its target's label (never its
-    content), the reason and the moderator's username."""
+    feed_type = Atom1Feed
+    description = "Every public moderator action, with its reason."
 
     def title(self) -> str:
         return f"{settings.SITE_NAME}: moderation log"
 
-    def subtitle(self) -> str:
-        return "Every public moderator action, with its reason."
-
     def link(self) -> str:
         return reverse("forum:moderation-log")
 
-    def items(self) -> QuerySet[ModerationAction]:
+    def items(self) -> list[ModerationAction]:
         actions = ModerationAction.objects.filter(is_public=True).select_related("moderator")
-        return actions.order_by("-created_at", "-pk")[:FEED_ITEMS]
+        return list(actions.order_by("-created_at", "-pk")[:FEED_ITEMS])
 
     def item_title(self, item: ModerationAction) -> str:
         return f"{item.get_action_display()}: {item.target_label}"
 
     def item_description(self, item: ModerationAction) -> str:
-        return f"<p>{escape(item.reason)}</p>"
+        return item.reason
 
     def item_link(self, item: ModerationAction) -> str:
-        return reverse("forum:moderation-log")
+        return f"{reverse('forum:moderation-log')}#action-{item.pk}"
 
     def item_guid(self, item: ModerationAction) -> str:
-        return tag_uri(f"/moderation/log/{item.pk}", item.created_at)
+        return f"moderation-action-{item.pk}"
 
     def item_author_name(self, item: ModerationAction) -> str:
         return f"@{item.moderator.username}" if item.moderator else "automatic"
 
     def item_pubdate(self, item: ModerationAction) -> datetime:
-        return item.created_at
-
-    def item_updateddate(self, item: ModerationAction) -> datetime:
-        # Atom requires <updated> on every entry; an action is never edited.
         return item.created_at

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.search import SearchVectorField
 from django.db import connection, models
 from django.db.models import Q
 from django.urls import reverse
@@ -198,6 +199,24 @@ class PostQuerySet(models.QuerySet["Post"]):
         return self.select_related("author", "section").defer("body", "body_html")
 
 
+# The search index column (forum.search_schema) is the database's to write and to read: rows are
+# read without it (it would double the bytes of a thread page).
+SEARCH_VECTOR = "search_vector"
+
+
+def search_vector_field() -> SearchVectorField:
+    """Filled by a trigger on PostgreSQL (null on SQLite, which indexes in an FTS5 table)."""
+    return SearchVectorField(null=True, editable=False)
+
+
+_PostManagerBase = models.Manager.from_queryset(PostQuerySet)
+
+
+class PostManager(_PostManagerBase["Post"]):
+    def get_queryset(self) -> PostQuerySet:
+        return cast(PostQuerySet, super().get_queryset().defer(SEARCH_VECTOR))
+
+
 class Post(AuthoredContent):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -226,8 +245,9 @@ class Post(AuthoredContent):
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(default=timezone.now)
+    search_vector = search_vector_field()
 
-    objects = PostQuerySet.as_manager()
+    objects = PostManager()
 
     class Meta:
         ordering = ["-published_at"]
@@ -305,6 +325,9 @@ _CommentManagerBase = TreeManager.from_queryset(CommentQuerySet)
 
 
 class CommentManager(_CommentManagerBase["Comment"]):
+    def get_queryset(self) -> CommentQuerySet:
+        return cast(CommentQuerySet, super().get_queryset().defer(SEARCH_VECTOR))
+
     def _get_next_tree_id(self) -> int:
         """Tree ids from a PostgreSQL sequence instead of django-mptt's racy max(tree_id) + 1.
 
@@ -343,6 +366,7 @@ class Comment(MPTTModel, AuthoredContent):
     confidence = models.FloatField(default=0.0, help_text="Wilson lower bound: the 'best' order.")
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
+    search_vector = search_vector_field()
 
     # ClassVar: MPTTModel declares its own `objects` as one.
     objects: ClassVar[CommentManager] = CommentManager()

@@ -139,9 +139,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # sitemap.xml and the Atom feeds (no sites framework: both take the domain from the request).
     "django.contrib.sitemaps",
-    "django.contrib.syndication",
     "csp",
     "allauth",
     "allauth.account",

@@ -6,7 +6,6 @@ from typing import Any
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -24,21 +23,16 @@ from forum.sitemaps import PostSitemap, SectionSitemap
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Grassroots moderation"
 
-# sitemap.xml is an index of these; each is paginated as sitemap-<section>.xml?p=N.
-SITEMAPS: dict[str, type[Sitemap[Any]]] = {
-    "sections": SectionSitemap,
-    "posts": PostSitemap,
-    "campaigns": CampaignSitemap,
-}
+SITEMAPS = {"sections": SectionSitemap, "posts": PostSitemap, "campaigns": CampaignSitemap}
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", healthz, name="healthz"),
-    # GET only (TemplateView answers POST with 405); the Sitemap line is absolute, from the request.
     path(
         "robots.txt",
-        TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
+    # An index of the maps, each in pages (?p=2) of forum.sitemaps.SITEMAP_LIMIT addresses.
     path(
         "sitemap.xml",
         sitemap_views.index,
@@ -46,7 +40,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="sitemap",
     ),
     path(
-        "sitemap-<str:section>.xml",
+        "sitemap-<slug:section>.xml",
         sitemap_views.sitemap,
         {"sitemaps": SITEMAPS},
         name="sitemap-section",

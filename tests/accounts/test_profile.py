@@ -203,8 +203,10 @@ def test_private_affiliation_only_shown_to_owner(
 
 
 def test_profile_page_query_count(client, sharer, django_assert_num_queries):
-    # 1: the member; 2: their visible affiliations.
-    with django_assert_num_queries(2):
+    # 1: the member; 2: the campaigns they organise; 3: their posts' and comments' keys (none:
+    # neither page of rows is read); 4: their visible affiliations. The parts with rows are
+    # counted in tests/forum/test_profile_activity.py and tests/campaigns/test_profile_campaigns.py.
+    with django_assert_num_queries(4):
         response = client.get(sharer.get_absolute_url())
     assert response.status_code == 200
 

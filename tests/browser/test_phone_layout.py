@@ -172,3 +172,21 @@ def test_conversations_with_long_names_and_links_do_not_scroll_sideways(phone):
         expect(phone.locator("h1")).to_be_visible()
         scroll_width, inner_width = phone.evaluate(OVERFLOW)
         assert scroll_width <= inner_width, path
+
+
+def test_search_on_a_phone_is_a_link_in_the_main_row_to_the_search_page(phone):
+    bob = make_member("bob", display_name="Bob Hughes")
+    services.post_create(
+        actor=bob,
+        section=Section.objects.get(slug="party-finances"),
+        title="Who audits the treasurer?",
+        body="Every line.",
+        publish=True,
+    )
+    phone.goto("/")
+    expect(phone.locator("#header-search")).to_be_hidden()
+    phone.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
+    phone.get_by_label("Search for").fill("treasurer")
+    phone.locator("#search-form").get_by_role("button", name="Search").click()
+    expect(phone.locator(".search-result mark")).to_have_text("treasurer")
+    assert phone.evaluate(OVERFLOW)[0] <= PHONE["width"]
