@@ -193,3 +193,8 @@ class ModerationLogFeed(Feed):  # type: ignore[type-arg]
 
     def item_pubdate(self, item: ModerationAction) -> datetime:
         return item.created_at
+
+    def item_updateddate(self, item: ModerationAction) -> datetime:
+        # Atom requires <updated> on every entry (Django writes it only from this); an action is
+        # never edited.
+        return item.created_at

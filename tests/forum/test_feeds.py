@@ -199,3 +199,25 @@ def test_robots_txt_keeps_crawlers_off_member_and_action_urls(app):
     for path in ("/members/", "/account/", "/messages/", "/search/", "/*/edit/", "/*/reply/"):
         assert f"Disallow: {path}" in lines
     assert "Sitemap: http://testserver/sitemap.xml" in lines
+
+
+def test_every_entry_of_every_feed_has_updated(app, member, other_member, organiser, moderator):
+    # Atom requires <updated> on each entry; feedparser would otherwise stand published in for it
+    # (with a DeprecationWarning, an error here).
+    post = factories.post(member, title="A post")
+    factories.comment(post, other_member, body="A reply")
+    campaign = campaign_factories.campaign(organiser, title="A campaign")
+    campaign_services.campaign_announce(campaign=campaign, actor=organiser, title="News", body="x")
+    moderation.post_set_locked(actor=moderator, post=post, locked=True, reason="Cool down")
+    for url in (
+        "/feed/",
+        "/new/feed/",
+        "/s/party-finances/feed/",
+        "/members/alice/feed/",
+        f"/p/{post.pk}/feed/",
+        f"/campaigns/{campaign.slug}/updates/feed/",
+        "/moderation/log/feed/",
+    ):
+        feed = read_feed(app, url)
+        assert feed.entries, url
+        assert all(entry.updated_parsed for entry in feed.entries), url
