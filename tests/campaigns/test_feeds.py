@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-import feedparser  # type: ignore[import-untyped]  # ships no types; PyPI has no stubs
+import feedparser
 import pytest
 from django.urls import resolve
 from django.utils import timezone
