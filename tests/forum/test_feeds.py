@@ -221,3 +221,14 @@ def test_every_entry_of_every_feed_has_updated(app, member, other_member, organi
         feed = read_feed(app, url)
         assert feed.entries, url
         assert all(entry.updated_parsed for entry in feed.entries), url
+
+
+def test_entry_ids_are_iris_and_author_links_absolute(app, member, moderator):
+    post = factories.post(member, title="A post")
+    moderation.post_set_locked(actor=moderator, post=post, locked=True, reason="Cool down")
+    log = read_feed(app, "/moderation/log/feed/")
+    # Atom's <id> is an IRI; every entry of the log links to the same page, so each has its own.
+    ids = [entry.id for entry in log.entries]
+    assert all(i.startswith("tag:testserver,") for i in ids) and len(set(ids)) == len(ids)
+    newest = read_feed(app, "/new/feed/")
+    assert newest.entries[0].author_detail.href == "http://testserver/members/alice/"
