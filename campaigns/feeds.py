@@ -50,3 +50,8 @@ class CampaignUpdatesFeed(Feed):  # type: ignore[type-arg]
 
     def item_pubdate(self, item: CampaignUpdate) -> datetime:
         return item.created_at
+
+    def item_updateddate(self, item: CampaignUpdate) -> datetime:
+        # Atom requires <updated> on every entry (Django writes it only from this); an update is
+        # never edited.
+        return item.created_at

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
+from django.db.models.functions import Coalesce, Greatest
 
 from forum.sitemaps import SITEMAP_LIMIT
 
@@ -22,3 +23,13 @@ class CampaignSitemap(Sitemap):  # type: ignore[type-arg]
     def lastmod(self, item: Campaign) -> datetime | None:
         dates = [d for d in (item.published_at, item.edited_at, item.closed_at) if d]
         return max(dates) if dates else None
+
+    def get_latest_lastmod(self) -> datetime | None:
+        """lastmod()'s latest, in one aggregate (forum.sitemaps says why). Each date falls back
+        to the publication, since GREATEST is NULL on SQLite when any argument is."""
+        published = Coalesce("published_at", "created_at")
+        changed = Greatest(
+            published, Coalesce("edited_at", published), Coalesce("closed_at", published)
+        )
+        latest: datetime | None = Campaign.objects.listed().aggregate(last=Max(changed))["last"]
+        return latest

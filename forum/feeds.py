@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -24,6 +25,13 @@ from accounts.models import User
 from .models import Comment, ContentState, ModerationAction, Post, Section
 
 FEED_ITEMS = 30
+
+
+def tag_uri(path: str, date: datetime) -> str:
+    """An entry's id as a tag URI (RFC 4151), for entries whose link is not their own. The host
+    is the site's (SITE_URL), whatever name the feed was fetched by, so ids stay put."""
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"tag:{host},{date:%Y-%m-%d}:{path}"
 
 
 class PostFeed(Feed):  # type: ignore[type-arg]
@@ -50,7 +58,8 @@ class PostFeed(Feed):  # type: ignore[type-arg]
         return item.author.name
 
     def item_author_link(self, item: Post) -> str:
-        return item.author.get_absolute_url()
+        # Absolute: Django makes only the entry's own link so, and a reader can't resolve this one.
+        return settings.SITE_URL + item.author.get_absolute_url()
 
     def item_pubdate(self, item: Post) -> datetime | None:
         return item.published_at
@@ -186,10 +195,16 @@ class ModerationLogFeed(Feed):  # type: ignore[type-arg]
         return f"{reverse('forum:moderation-log')}#action-{item.pk}"
 
     def item_guid(self, item: ModerationAction) -> str:
-        return f"moderation-action-{item.pk}"
+        # An IRI, as Atom's <id> must be (a bare "moderation-action-12" is not one).
+        return tag_uri(f"/moderation/log/{item.pk}", item.created_at)
 
     def item_author_name(self, item: ModerationAction) -> str:
         return f"@{item.moderator.username}" if item.moderator else "automatic"
 
     def item_pubdate(self, item: ModerationAction) -> datetime:
+        return item.created_at
+
+    def item_updateddate(self, item: ModerationAction) -> datetime:
+        # Atom requires <updated> on every entry (Django writes it only from this); an action is
+        # never edited.
         return item.created_at

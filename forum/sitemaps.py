@@ -6,19 +6,32 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 
-from .models import Post, Section
+from .models import ContentState, Post, Section
 
 SITEMAP_LIMIT = 5000
+
+# The index asks each sitemap for its latest lastmod; Django's default would load every row and
+# call lastmod() on each (a million posts on each fetch of /sitemap.xml), so each answers with
+# one aggregate instead.
+_LISTED_POSTS = Q(posts__status=Post.Status.PUBLISHED, posts__state=ContentState.VISIBLE)
 
 
 class SectionSitemap(Sitemap):  # type: ignore[type-arg]
     changefreq = "hourly"
 
     def items(self) -> QuerySet[Section]:
-        return Section.objects.order_by("position", "pk")
+        last = Max("posts__last_activity_at", filter=_LISTED_POSTS)
+        return Section.objects.annotate(last_activity_at=last).order_by("position", "pk")
+
+    def lastmod(self, item: Section) -> datetime | None:
+        last: datetime | None = getattr(item, "last_activity_at", None)  # items()' annotation
+        return last
+
+    def get_latest_lastmod(self) -> datetime | None:
+        return PostSitemap().get_latest_lastmod()
 
     def location(self, item: Section) -> str:
         return reverse("forum:section", kwargs={"slug": item.slug})
@@ -34,3 +47,9 @@ class PostSitemap(Sitemap):  # type: ignore[type-arg]
 
     def lastmod(self, item: Post) -> datetime:
         return item.last_activity_at
+
+    def get_latest_lastmod(self) -> datetime | None:
+        latest: datetime | None = Post.objects.listed().aggregate(last=Max("last_activity_at"))[
+            "last"
+        ]
+        return latest

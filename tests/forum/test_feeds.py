@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from campaigns import services as campaign_services
 from forum import moderation
-from forum.models import Post
+from forum import services as forum_services
+from forum.models import Comment, ContentState, Post
 from tests.campaigns import factories as campaign_factories
 from tests.conftest import make_member
 from tests.forum import factories
@@ -199,3 +200,91 @@ def test_robots_txt_keeps_crawlers_off_member_and_action_urls(app):
     for path in ("/members/", "/account/", "/messages/", "/search/", "/*/edit/", "/*/reply/"):
         assert f"Disallow: {path}" in lines
     assert "Sitemap: http://testserver/sitemap.xml" in lines
+
+
+def test_every_entry_of_every_feed_has_updated(app, member, other_member, organiser, moderator):
+    # Atom requires <updated> on each entry; feedparser would otherwise stand published in for it
+    # (with a DeprecationWarning, an error here).
+    post = factories.post(member, title="A post")
+    factories.comment(post, other_member, body="A reply")
+    campaign = campaign_factories.campaign(organiser, title="A campaign")
+    campaign_services.campaign_announce(campaign=campaign, actor=organiser, title="News", body="x")
+    moderation.post_set_locked(actor=moderator, post=post, locked=True, reason="Cool down")
+    for url in (
+        "/feed/",
+        "/new/feed/",
+        "/s/party-finances/feed/",
+        "/members/alice/feed/",
+        f"/p/{post.pk}/feed/",
+        f"/campaigns/{campaign.slug}/updates/feed/",
+        "/moderation/log/feed/",
+    ):
+        feed = read_feed(app, url)
+        assert feed.entries, url
+        assert all(entry.updated_parsed for entry in feed.entries), url
+
+
+def test_entry_ids_are_iris_and_author_links_absolute(app, member, moderator):
+    post = factories.post(member, title="A post")
+    moderation.post_set_locked(actor=moderator, post=post, locked=True, reason="Cool down")
+    log = read_feed(app, "/moderation/log/feed/")
+    # Atom's <id> is an IRI; every entry of the log links to the same page, so each has its own.
+    ids = [entry.id for entry in log.entries]
+    assert all(i.startswith("tag:testserver,") for i in ids) and len(set(ids)) == len(ids)
+    newest = read_feed(app, "/new/feed/")
+    assert newest.entries[0].author_detail.href == "http://testserver/members/alice/"
+
+
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        ("/feed/", 1),  # the posts with their authors and sections
+        ("/new/feed/", 1),  # the same
+        ("/s/party-finances/feed/", 2),  # the section, then its posts
+        ("/members/writer0/feed/", 2),  # the member, then their posts
+        ("/moderation/log/feed/", 1),  # the actions with their moderators
+    ],
+)
+def test_every_list_feed_takes_constant_queries(
+    client, moderator, django_assert_num_queries, url, queries
+):
+    writers = [make_member(f"writer{n}") for n in range(8)]
+    for n in range(40):
+        post = factories.post(writers[n % 8] if "writer0" not in url else writers[0], title=f"P{n}")
+        moderation.post_set_locked(actor=moderator, post=post, locked=True, reason=f"Calm {n}")
+    with django_assert_num_queries(queries):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(feedparser.parse(response.content).entries) == 30
+
+
+@pytest.mark.parametrize("what", ["draft", "deleted", "hidden", "removed", "missing"])
+def test_comment_feed_of_a_post_nobody_may_read_is_404(client, member, moderator, what):
+    post = factories.post(member, title="Going", publish=what != "draft")
+    if what == "deleted":
+        forum_services.post_delete(post=post, actor=member)
+    elif what == "hidden":
+        Post.objects.filter(pk=post.pk).update(state=ContentState.HIDDEN)
+    elif what == "removed":
+        moderation.content_remove(actor=moderator, target=post, reason="Spam")
+    pk = 99_999_999 if what == "missing" else post.pk
+    assert client.get(f"/p/{pk}/feed/").status_code == 404
+
+
+def test_comment_feed_leaves_out_hidden_and_deleted_replies(app, member, other_member):
+    post = factories.post(member, title="Open the books")
+    factories.comment(post, other_member, body="Stands")
+    taken_back = factories.comment(post, other_member, body="Taken back")
+    forum_services.comment_delete(comment=taken_back, actor=other_member)
+    hidden = factories.comment(post, other_member, body="Hidden after reports")
+    Comment.objects.filter(pk=hidden.pk).update(state=ContentState.HIDDEN)
+    feed = read_feed(app, f"/p/{post.pk}/feed/")
+    assert len(feed.entries) == 1
+    text = app.get(f"/p/{post.pk}/feed/").text
+    assert "Stands" in text and "Taken back" not in text and "Hidden after" not in text
+
+
+def test_a_post_titled_feed_keeps_its_own_page(client, member):
+    post = factories.post(member, title="Feed")
+    assert post.slug != "feed"
+    assert client.get(post.get_absolute_url()).status_code == 200
