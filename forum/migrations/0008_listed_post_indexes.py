@@ -5,27 +5,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('forum', '0007_search'),
+        ("forum", "0007_search"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(condition=models.Q(('state', 'visible'), ('status', 'published')), fields=['-hot', '-id'], name='post_listed_hot'),
+            model_name="post",
+            index=models.Index(
+                condition=models.Q(("state", "visible"), ("status", "published")),
+                fields=["-hot", "-id"],
+                name="post_listed_hot",
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(condition=models.Q(('state', 'visible'), ('status', 'published')), fields=['-published_at', '-id'], name='post_listed_new'),
+            model_name="post",
+            index=models.Index(
+                condition=models.Q(("state", "visible"), ("status", "published")),
+                fields=["-published_at", "-id"],
+                name="post_listed_new",
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(condition=models.Q(('state', 'visible'), ('status', 'published')), fields=['section', '-hot', '-id'], name='post_section_listed_hot'),
+            model_name="post",
+            index=models.Index(
+                condition=models.Q(("state", "visible"), ("status", "published")),
+                fields=["section", "-hot", "-id"],
+                name="post_section_listed_hot",
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(condition=models.Q(('state', 'visible'), ('status', 'published')), fields=['section', '-published_at', '-id'], name='post_section_listed_new'),
+            model_name="post",
+            index=models.Index(
+                condition=models.Q(("state", "visible"), ("status", "published")),
+                fields=["section", "-published_at", "-id"],
+                name="post_section_listed_new",
+            ),
         ),
     ]
