@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,7 +23,8 @@ from .mod_forms import COMMENT_ACTIONS, POST_ACTIONS
 from .models import Comment, Follow, Post, PostQuerySet, Recommendation, Section
 from .paging import countless_page
 from .redirects import back
-from .threads import SORT_LABELS, clean_sort, comment_subtree, post_thread
+from .thread_html import Viewer, thread_html
+from .threads import SORT_LABELS, ThreadPage, clean_pk, clean_sort, comment_thread, post_thread
 
 POSTS_PER_PAGE = 25
 
@@ -105,7 +107,8 @@ def post_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     if slug != post.slug:
         return redirect(post, permanent=True)
     sort = clean_sort(request.GET.get("sort"))
-    thread = post_thread(post, sort=sort, page_number=request.GET.get("page"), user=request.user)
+    after = clean_pk(request.GET.get("after"))
+    thread = post_thread(post, sort=sort, after=after, user=request.user)
     recommended = (
         request.user.is_authenticated
         and Recommendation.objects.filter(post=post, user=request.user).exists()
@@ -121,6 +124,7 @@ def post_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
         {
             "post": post,
             "thread": thread,
+            "thread_html": _thread_html(request, thread, post=post),
             "sort": sort,
             "sorts": SORT_LABELS,
             "recommended": recommended,
@@ -319,24 +323,39 @@ def comment_reply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _create_comment(request, post=parent.post, parent=parent)
 
 
+def _thread_html(request: HttpRequest, thread: ThreadPage, *, post: Post) -> str:
+    viewer = Viewer(
+        request.user,
+        csrf_token=get_token(request) if request.user.is_authenticated else "",
+        next_path=request.get_full_path(),
+        mod_actions=COMMENT_ACTIONS,
+    )
+    return thread_html(thread.entries, post=post, viewer=viewer, sort=thread.sort)
+
+
 def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A comment's own page (its permalink), with the comments above it for context; with
+    `?after=<reply>`, a branch page: its replies after that one ("N more replies")."""
     comment = _comment_for(request, pk)
     post = _post_for(request, comment.post_id)
     sort = clean_sort(request.GET.get("sort"))
     ancestors = list(
         with_hats(comment.get_ancestors().select_related("author"), post_field="post_id")
     )
-    top = comment_subtree(comment, sort=sort, user=request.user)
+    thread = comment_thread(
+        comment, sort=sort, after=clean_pk(request.GET.get("after")), user=request.user
+    )
     return render(
         request,
         "forum/comment_detail.html",
         {
             "post": post,
-            "comment": top,
+            "comment": comment,
+            "thread": thread,
+            "thread_html": _thread_html(request, thread, post=post),
             "ancestors": ancestors,
             "sort": sort,
             "sorts": SORT_LABELS,
-            "comment_mod_actions": COMMENT_ACTIONS,
         },
     )
 
@@ -391,7 +410,7 @@ def comment_vote(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             services.comment_vote(comment=comment, actor=request.user, value=value)
         except services.ActionRefused as refusal:
             messages.error(request, str(refusal))
-    return back(request, comment.get_absolute_url())
+    return back(request, comment.get_absolute_url(), anchor=f"c{comment.pk}")
 
 
 def comment_history(request: HttpRequest, pk: int) -> HttpResponse:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from webtest.forms import Form
 
 
@@ -26,3 +29,42 @@ def _forms(page) -> list[Form]:
 
 def _actions(page) -> list[str]:
     return [form.action for form in _forms(page)]
+
+
+@dataclass
+class OutsideButtons:
+    """Buttons that submit a form from outside it (`form="<id>"`, `formaction="<url>"`), as a
+    thread page's comment buttons do: WebTest sees the form but not them, so this finds them in
+    the page and submits as a browser would: the form's fields, the button's name and value, to
+    the button's formaction."""
+
+    page: Any
+    form: Form
+    action: str
+    buttons: list[dict[str, str]]
+
+    def values(self) -> list[str]:
+        return [button.get("value", "") for button in self.buttons]
+
+    def submit(self, value: str | None = None):
+        button = next(b for b in self.buttons if value is None or b.get("value") == value)
+        params = list(self.form.submit_fields())
+        if button.get("name"):
+            params.append((button["name"], button.get("value", "")))
+        assert self.form.method.lower() == "post"
+        return self.page.test_app.post(self.action, params=params)
+
+
+def buttons_to(page, action: str) -> OutsideButtons:
+    """The buttons on the page whose formaction is `action`, with the form they submit."""
+    found = [
+        {key: str(value) for key, value in tag.attrs.items()}
+        for tag in page.html.find_all("button", attrs={"formaction": action})
+    ]
+    assert found, f"no button submits to {action}"
+    owners = {button.get("form") for button in found}
+    assert len(owners) == 1 and None not in owners, (
+        f"buttons to {action} name no one form: {owners}"
+    )
+    (owner,) = owners
+    return OutsideButtons(page=page, form=page.forms[owner], action=action, buttons=found)

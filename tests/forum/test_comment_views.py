@@ -3,7 +3,7 @@ from django.test import Client
 from django.urls import reverse
 
 from forum.models import Comment, CommentRevision, CommentVote
-from forum.threads import MAX_DEPTH, TREES_PER_PAGE
+from forum.threads import MAX_DEPTH, SIBLINGS_PER_PAGE
 from tests.conftest import make_member
 
 from . import factories
@@ -269,57 +269,68 @@ def test_sort_orders(client, post, member, other_member, organiser):
     assert order("nonsense") == order("best")
 
 
-def test_huge_thread_paginates_by_top_level_comment(client, post, member):
-    for i in range(TREES_PER_PAGE + 3):
-        factories.comment(post, member, f"tree number {i}.")
+def test_huge_thread_continues_after_the_last_top_level_comment(client, post, member):
+    trees = [
+        factories.comment(post, member, f"tree number {i}.") for i in range(SIBLINGS_PER_PAGE + 3)
+    ]
     first = client.get(post.get_absolute_url() + "?sort=old").content.decode()
     assert "tree number 0." in first
-    assert f"tree number {TREES_PER_PAGE}." not in first
-    assert 'rel="next" href="?sort=old&amp;page=2#comments"' in first
-    second = client.get(post.get_absolute_url() + "?sort=old&page=2").content.decode()
-    assert f"tree number {TREES_PER_PAGE}." in second
+    assert f"tree number {SIBLINGS_PER_PAGE}." not in first
+    last_shown = trees[SIBLINGS_PER_PAGE - 1]
+    assert f'rel="next" href="?sort=old&amp;after={last_shown.pk}#comments"' in first
+    second = client.get(
+        post.get_absolute_url() + f"?sort=old&after={last_shown.pk}"
+    ).content.decode()
+    assert f"tree number {SIBLINGS_PER_PAGE}." in second
     assert "tree number 0." not in second
-    # A page number past the end shows the last page rather than an error.
-    assert client.get(post.get_absolute_url() + "?page=999").status_code == 200
-    assert client.get(post.get_absolute_url() + "?page=abc").status_code == 200
+    assert 'rel="next"' not in second
+    # Anything else in `after` shows the first page rather than an error.
+    for junk in ("999999", "abc", "-1", "1" * 40, "١٢"):
+        response = client.get(post.get_absolute_url(), {"after": junk})
+        assert response.status_code == 200
+        assert "tree number 0." in response.content.decode()
 
 
-def build_thread(post, authors, n):
-    """n comments: a fifth top-level (fewer than a page of trees), the rest replies spread through them."""
+def build_thread(post, authors, n, *, depth=4):
+    """n comments in trees exactly `depth` levels deep: a fifth top-level, the rest replies."""
     comments: list[Comment] = []
     for i in range(n):
-        parent = comments[(i * 7) % len(comments)] if comments and i % 5 else None
+        parents = [c for c in comments if c.level < depth - 1]
+        parent = parents[(i * 7) % len(parents)] if parents and i % 5 else None
+        if i < depth:  # the first chain reaches the full depth
+            parent = comments[-1] if comments else None
         comments.append(factories.comment(post, authors[i % len(authors)], f"c{i}", parent))
     return comments
 
 
-@pytest.mark.parametrize("n", [1, 200])
+@pytest.mark.parametrize("n", [4, 200])
 def test_post_page_query_count_is_constant(
     client, post, member, other_member, organiser, n, django_assert_num_queries
 ):
     build_thread(post, [member, other_member, organiser], n)
     client.force_login(member)
     # session, user, my groups (moderator controls), post (+author, section), recommended?,
-    # do I follow it?, root count, page tree ids, comments (+authors), my votes
+    # do I follow it?, the top-level comments, the rest of their trees (they fit on the page),
+    # the comments shown (+authors, hats), my votes. (Threads past a page: test_thread_pages.)
     with django_assert_num_queries(10):
         response = client.get(post.get_absolute_url())
     assert response.status_code == 200
-    shown = Comment.objects.filter(post=post, level__lt=MAX_DEPTH).count()
-    assert response.content.decode().count('class="comment-node"') == shown
+    shown = Comment.objects.filter(post=post).count()
+    assert response.content.decode().count('class="comment-node"') == min(shown, 200)
 
 
-@pytest.mark.parametrize("n", [1, 200])
+@pytest.mark.parametrize("n", [4, 200])
 def test_anonymous_post_page_query_count_is_constant(
     client, post, member, other_member, n, django_assert_num_queries
 ):
     build_thread(post, [member, other_member], n)
-    # post, root count, page tree ids, comments (+authors)
+    # post, the top-level comments, the rest of their trees, the comments shown
     with django_assert_num_queries(4):
         response = client.get(post.get_absolute_url())
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("n", [1, 150])
+@pytest.mark.parametrize("n", [3, 150])
 def test_comment_permalink_query_count_is_constant(
     client, post, member, other_member, n, django_assert_num_queries
 ):
@@ -327,17 +338,20 @@ def test_comment_permalink_query_count_is_constant(
     parent = root
     for i in range(n):
         parent = factories.comment(
-            post, other_member if i % 2 else member, f"r{i}", parent if i % 4 else root
+            post,
+            other_member if i % 2 else member,
+            f"r{i}",
+            parent if i % 4 and parent.level < 3 else root,
         )
     # comment (+post), the post's visibility (checked with the comment), the post again (for the
-    # page), subtree (+authors). No ancestors query: django-mptt answers a root's ancestors with
-    # none() without asking the database.
-    with django_assert_num_queries(4):
+    # page), the branch below it (it fits on a page), the comments shown (+authors). No
+    # ancestors query: django-mptt answers a root's ancestors with none() without asking.
+    with django_assert_num_queries(5):
         response = client.get(root.get_absolute_url())
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize(("depth", "replies"), [(1, 1), (MAX_DEPTH + 15, 60)])
+@pytest.mark.parametrize(("depth", "replies"), [(1, 3), (MAX_DEPTH + 15, 60)])
 def test_deep_comment_permalink_query_count_is_constant(
     client, post, member, other_member, depth, replies, django_assert_num_queries
 ):
@@ -347,10 +361,12 @@ def test_deep_comment_permalink_query_count_is_constant(
     deep = factories.comment(post, member, "the deep comment", parent)
     below = deep
     for i in range(replies):
-        below = factories.comment(post, other_member, f"r{i}", below if i % 3 else deep)
+        below = factories.comment(
+            post, other_member, f"r{i}", below if i % 3 and below.level < deep.level + 2 else deep
+        )
     # comment (+post), the post's visibility, the post again, ancestors (+authors, however many:
-    # one query on the tree's lft/rght), subtree (+authors)
-    with django_assert_num_queries(5):
+    # one query on the tree's lft/rght), the branch below it, the comments shown
+    with django_assert_num_queries(6):
         response = client.get(deep.get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()
@@ -379,12 +395,16 @@ def test_deleted_comment_cannot_be_edited(client, post, other_member):
 
 
 def test_vote_returns_to_the_same_page_and_order(client, post, member, other_member):
+    first = factories.comment(post, other_member, "Page one")
     comment = factories.comment(post, other_member, "Vote me")
     client.force_login(member)
-    html = client.get(post.get_absolute_url() + "?sort=old&page=1").content.decode()
-    assert (
-        f'name="next" value="{post.get_absolute_url()}?sort=old&amp;page=1#c{comment.pk}"' in html
+    url = f"{post.get_absolute_url()}?sort=old&after={first.pk}"
+    html = client.get(url).content.decode()
+    assert f'name="next" value="{post.get_absolute_url()}?sort=old&amp;after={first.pk}"' in html
+    response = client.post(
+        reverse("forum:comment-vote", args=[comment.pk]), {"vote": "up", "next": url}
     )
+    assert response["Location"] == f"{url}#c{comment.pk}"
 
 
 def test_comment_head_shows_the_username_so_names_cannot_impersonate(client, post, db):

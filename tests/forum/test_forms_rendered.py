@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from forum.models import Comment, CommentRevision, CommentVote, Post, PostRevision, Recommendation
 from forum.models import Report as ForumReport
-from tests.webforms import form_to, form_with
+from tests.webforms import buttons_to, form_to, form_with
 
 from . import factories
 
@@ -227,7 +227,8 @@ def test_delete_comment_as_rendered(app, post, member, other_member):
     parent = factories.comment(post, other_member, "Parent text to delete")
     factories.comment(post, member, "Child stays readable", parent=parent)
     detail = app.get(post.get_absolute_url(), user=other_member)
-    page = form_to(detail, reverse("forum:comment-delete", args=[parent.pk])).submit().follow()
+    delete = buttons_to(detail, reverse("forum:comment-delete", args=[parent.pk]))
+    page = delete.submit().follow()
     parent.refresh_from_db()
     assert (parent.state, parent.body) == ("deleted", "")
     assert "Your comment is deleted. Replies to it stay." in page.text
@@ -240,16 +241,17 @@ def test_delete_comment_as_rendered(app, post, member, other_member):
 
 def _vote_form(app, post, comment, user):
     page = app.get(post.get_absolute_url() + "?sort=old", user=user)
-    return form_to(page, reverse("forum:comment-vote", args=[comment.pk]))
+    return buttons_to(page, reverse("forum:comment-vote", args=[comment.pk]))
 
 
 def test_vote_up_take_back_and_vote_down_as_rendered(app, post, member, other_member):
     comment = factories.comment(post, other_member, "Vote me")
     form = _vote_form(app, post, comment, member)
-    # The two buttons carry the values the view knows; the hidden `next` brings the member back.
-    assert [b.value_if_submitted() for b in form.fields["vote"]] == ["up", "down"]
-    assert form["next"].value == f"{post.get_absolute_url()}?sort=old#c{comment.pk}"
-    back = form.submit("vote", value="up")
+    # The two buttons carry the values the view knows; the page form's hidden `next` brings the
+    # member back, to the comment voted on.
+    assert form.values() == ["up", "down"]
+    assert form.form["next"].value == f"{post.get_absolute_url()}?sort=old"
+    back = form.submit("up")
     assert back.status_code == 302
     assert back["Location"] == f"{post.get_absolute_url()}?sort=old#c{comment.pk}"
     comment.refresh_from_db()
@@ -257,29 +259,27 @@ def test_vote_up_take_back_and_vote_down_as_rendered(app, post, member, other_me
 
     # After an up-vote the page offers to take it back (vote=clear) and still to vote down.
     form = _vote_form(app, post, comment, member)
-    assert [b.value_if_submitted() for b in form.fields["vote"]] == ["clear", "down"]
+    assert form.values() == ["clear", "down"]
     page = back.follow()
     assert 'aria-pressed="true" class="vote up"' in page.text
-    form.submit("vote", value="clear")
+    form.submit("clear")
     comment.refresh_from_db()
     assert (comment.upvotes, comment.downvotes) == (0, 0)
     assert not CommentVote.objects.exists()
 
-    _vote_form(app, post, comment, member).submit("vote", value="down")
+    _vote_form(app, post, comment, member).submit("down")
     comment.refresh_from_db()
     assert (comment.upvotes, comment.downvotes, comment.score) == (0, 1, -1)
     form = _vote_form(app, post, comment, member)
-    assert [b.value_if_submitted() for b in form.fields["vote"]] == ["up", "clear"]
-    form.submit("vote", value="clear")
+    assert form.values() == ["up", "clear"]
+    form.submit("clear")
     assert not CommentVote.objects.exists()
 
 
 def test_vote_on_a_permalink_returns_to_the_permalink(app, post, member, other_member):
     comment = factories.comment(post, other_member, "Vote me")
     page = app.get(comment.get_absolute_url(), user=member)
-    back = form_to(page, reverse("forum:comment-vote", args=[comment.pk])).submit(
-        "vote", value="up"
-    )
+    back = buttons_to(page, reverse("forum:comment-vote", args=[comment.pk])).submit("up")
     assert back.headers["Location"] == f"{comment.get_absolute_url()}#c{comment.pk}"
     assert CommentVote.objects.get().value == 1
 
