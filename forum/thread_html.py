@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -75,6 +76,7 @@ class Viewer:
     mod_actions: Sequence[tuple[str, str]] = ()
 
     def __post_init__(self) -> None:
+        self.now = timezone.now()  # one "now" for every "3 hours ago" on the page
         self.is_member = bool(self.user.is_authenticated)
         self.is_moderator = self.is_member and bool(getattr(self.user, "is_moderator", False))
 
@@ -175,7 +177,7 @@ def _comment(comment: Comment, viewer: Viewer, *, replies_open: bool) -> str:
     score = comment.score
     head = (
         f"{who} · {score} point{'' if score in (1, -1) else 's'}"
-        f' · <time datetime="{comment.created_at.isoformat()}">{ago(comment.created_at)}</time>'
+        f' · <time datetime="{comment.created_at.isoformat()}">{ago(comment.created_at, viewer.now)}</time>'
     )
     if comment.edited_at and visible:
         head += ' · <span class="edited">edited</span>'

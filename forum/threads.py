@@ -81,7 +81,7 @@ _SIBLING_KEYS: dict[str, Callable[[Node], tuple[float | datetime | int, ...]]] =
 
 
 def comments_per_page() -> int:
-    return int(getattr(settings, "THREAD_PAGE_COMMENTS", 200))
+    return max(1, int(settings.THREAD_PAGE_COMMENTS))
 
 
 def clean_sort(value: str | None) -> str:

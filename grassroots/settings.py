@@ -301,6 +301,8 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme
 # Forum -----------------------------------------------------------------------------------------
 
 FORUM_RECOMMENDED_HOURS = env_int("FORUM_RECOMMENDED_HOURS", 48)
+# The most comments one page of a discussion shows, whatever its shape (forum/threads.py).
+THREAD_PAGE_COMMENTS = env_int("THREAD_PAGE_COMMENTS", 200)
 # Per-member posting and reply rate limits (forum/limits.py); off only in tests that build bulk data.
 FORUM_RATE_LIMITS = env_bool("FORUM_RATE_LIMITS", True)
 # Members this new get stricter rate limits and at most 2 links a post (forum/limits.py).

@@ -1,17 +1,36 @@
 from datetime import datetime
 
 from django import template
+from django.utils import timezone
 from django.utils.timesince import timesince
 
 register = template.Library()
 
+# Below four weeks no calendar month can have passed, so timesince's answer is plain arithmetic
+# on these fixed units: worked out here, as a thread page does it for each of 200 comments.
+_FOUR_WEEKS = 28 * 24 * 3600
+_UNITS = ((7 * 24 * 3600, "week"), (24 * 3600, "day"), (3600, "hour"), (60, "minute"))
+
 
 @register.filter
-def ago(value: datetime | None) -> str:
-    """'3 hours ago' rather than timesince's '3 hours, 12 minutes': one unit is enough in a list."""
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    """'3 hours ago' rather than timesince's '3 hours, 12 minutes': one unit is enough in a list.
+
+    The same words as ``timesince(value, depth=1)`` (the site is in English), without its cost
+    for anything under four weeks old.
+    """
     if not value:
         return ""
-    return f"{timesince(value, depth=1)} ago"
+    now = now or timezone.now()
+    delta = now - value
+    since = delta.days * 24 * 3600 + delta.seconds
+    if since >= _FOUR_WEEKS or value.tzinfo is None or now.tzinfo is None:
+        return f"{timesince(value, now=now, depth=1)} ago"
+    for size, unit in _UNITS:
+        if since >= size:
+            count = since // size
+            return f"{count}\xa0{unit}{'' if count == 1 else 's'} ago"
+    return "0\xa0minutes ago"
 
 
 class UnknownPermission(Exception):
