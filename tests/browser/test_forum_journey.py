@@ -63,3 +63,21 @@ def test_write_reply_to_a_reply_collapse_and_recommend(new_page):
     bob_page.get_by_role("button", name=re.compile(r"^Recommend \(0\)")).click()
     expect(bob_page.get_by_role("button", name=re.compile(r"Recommended ✓ \(1\)"))).to_be_visible()
     assert Recommendation.objects.filter(post=post, user__username="bob").exists()
+
+    # Bob up-votes Alice's answer: the button submits the page's one form to the comment's own
+    # vote URL (formaction), and he lands back on the comment, his vote pressed.
+    bob_page.goto(post.get_absolute_url())
+    bob_page.locator(f"#c{answer.pk}").get_by_role("button", name="Up-vote").first.click()
+    expect(bob_page).to_have_url(re.compile(rf"#c{answer.pk}$"))
+    pressed = bob_page.locator(f"#c{answer.pk} .vote.up").first
+    expect(pressed).to_have_attribute("aria-pressed", "true")
+    answer.refresh_from_db()
+    assert (answer.upvotes, answer.score) == (1, 1)
+
+    # And deletes his own reply from its confirm box; its place stays as a placeholder.
+    mine = bob_page.locator(f"#c{reply.pk}")
+    mine.locator("summary", has_text="delete").click()
+    mine.get_by_role("button", name="Delete this comment").click()
+    expect(bob_page.get_by_text("Your comment is deleted. Replies to it stay.")).to_be_visible()
+    reply.refresh_from_db()
+    assert reply.state == "deleted"
