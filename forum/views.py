@@ -20,6 +20,7 @@ from .hats import with_hats
 from .markup import render_markdown
 from .mod_forms import COMMENT_ACTIONS, POST_ACTIONS
 from .models import Comment, Follow, Post, PostQuerySet, Recommendation, Section
+from .pagecache import anonymous_page_cache
 from .paging import countless_page
 from .redirects import back
 from .threads import SORT_LABELS, clean_sort, comment_subtree, post_thread
@@ -54,6 +55,7 @@ def _post_list(
     return render(request, template, context)
 
 
+@anonymous_page_cache
 def home(request: HttpRequest) -> HttpResponse:
     promoted = list(
         with_hats(Post.objects.listed().filter(is_promoted=True).for_listing()).order_by(
@@ -65,11 +67,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return _post_list(request, hot, "forum/home.html", promoted=promoted, tab="hot")
 
 
+@anonymous_page_cache
 def newest(request: HttpRequest) -> HttpResponse:
     posts = Post.objects.listed().order_by("-published_at", "-pk")
     return _post_list(request, posts, "forum/home.html", tab="new")
 
 
+@anonymous_page_cache
 def recommended(request: HttpRequest) -> HttpResponse:
     hours = settings.FORUM_RECOMMENDED_HOURS
     since = timezone.now() - timedelta(hours=hours)
@@ -81,6 +85,7 @@ def recommended(request: HttpRequest) -> HttpResponse:
     return _post_list(request, posts, "forum/home.html", tab="recommended", recommended_hours=hours)
 
 
+@anonymous_page_cache
 def section(request: HttpRequest, slug: str) -> HttpResponse:
     current = get_object_or_404(Section, slug=slug)
     sort = "new" if request.GET.get("sort") == "new" else "hot"
@@ -100,6 +105,7 @@ def drafts(request: AuthenticatedHttpRequest) -> HttpResponse:
 # Posts -------------------------------------------------------------------------------------------
 
 
+@anonymous_page_cache
 def post_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     post = _post_for(request, pk)
     if slug != post.slug:
@@ -319,6 +325,7 @@ def comment_reply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _create_comment(request, post=parent.post, parent=parent)
 
 
+@anonymous_page_cache
 def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _comment_for(request, pk)
     post = _post_for(request, comment.post_id)
