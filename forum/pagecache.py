@@ -41,6 +41,7 @@ import functools
 import hashlib
 import secrets
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -80,14 +81,37 @@ def bump() -> None:
     cache.set(GENERATION_KEY, _new_generation(), timeout=None)
 
 
+class _Pending:
+    """The bump one transaction's writes are waiting for: the first of their on-commit callbacks
+    to run bumps, the others see it done."""
+
+    done = False
+
+
+# Per database connection (each thread has its own): the bump its open transaction waits for.
+_pending: weakref.WeakKeyDictionary[Any, _Pending] = weakref.WeakKeyDictionary()
+
+
 def bump_on_commit(using: str | None = None) -> None:
-    """bump() once the current transaction commits (at once outside one); once per transaction."""
+    """bump() once the current transaction commits (at once outside one); once per transaction,
+    however many writes in it ask."""
     connection = transaction.get_connection(using)
-    if connection.in_atomic_block and any(
-        func is bump for _sids, func, _robust in connection.run_on_commit
-    ):
+    if not connection.in_atomic_block:
+        bump()
         return
-    transaction.on_commit(bump, using=using)
+    pending = _pending.get(connection)
+    if pending is None or pending.done:
+        pending = _pending[connection] = _Pending()
+    transaction.on_commit(functools.partial(_bump_once, pending, connection), using=using)
+
+
+def _bump_once(pending: _Pending, connection: Any) -> None:
+    if pending.done:
+        return
+    pending.done = True
+    if _pending.get(connection) is pending:
+        del _pending[connection]
+    bump()
 
 
 def _on_save(
