@@ -349,7 +349,9 @@ def test_a_page_with_a_csp_nonce_is_not_cached_and_its_header_names_its_nonce(cl
     nonces = []
     for _ in range(2):
         response = client.get("/nonce/")
-        nonce = re.search(r'nonce="([^"]+)"', response.text)[1]
+        found = re.search(r'nonce="([^"]+)"', response.text)
+        assert found is not None
+        nonce = found[1]
         assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
         nonces.append(nonce)
     assert nonces[0] != nonces[1]
