@@ -102,7 +102,10 @@ def bump_on_commit(using: str | None = None) -> None:
     pending = _pending.get(connection)
     if pending is None or pending.done:
         pending = _pending[connection] = _Pending()
-    transaction.on_commit(functools.partial(_bump_once, pending, connection), using=using)
+    # robust: the write has committed; a cache that fails to take the bump is logged, not a 500
+    # (its pages then age out within PAGE_CACHE_SECONDS).
+    callback = functools.partial(_bump_once, pending, connection)
+    transaction.on_commit(callback, using=using, robust=True)
 
 
 def _bump_once(pending: _Pending, connection: Any) -> None:
