@@ -6,6 +6,7 @@ The conftest turns the cache off for every other test; these turn it on. A write
 commit: the `on_commit` fixture runs it as a real commit would (tests are rolled back)."""
 
 import re
+import time
 
 import pytest
 from django.conf import settings as django_settings
@@ -372,3 +373,16 @@ def test_a_cached_page_goes_out_with_the_same_csp_header_and_no_nonce(client, po
 def test_a_page_with_a_csrf_token_a_cookie_or_private_is_not_cached(client, url):
     assert client.get(url).status_code == 200
     assert not stored(url)
+
+
+def test_a_page_read_from_a_replica_just_after_a_write_is_not_stored(client, post, monkeypatch):
+    # The replica may not show the write yet: for REPLICA_PIN_SECONDS after a bump, pages that
+    # read from it are served but not stored.
+    monkeypatch.setattr(pagecache, "reads_from_replica", lambda: True)
+    url = reverse("forum:home")
+    pagecache.bump()
+    assert client.get(url).status_code == 200
+    assert not stored(url)
+    cache.set(pagecache.GENERATION_KEY, ("older", time.time() - 60), timeout=None)
+    client.get(url)
+    assert stored(url)
