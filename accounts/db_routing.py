@@ -87,6 +87,12 @@ def _replica_answers() -> bool:
     return True
 
 
+def reads_from_replica() -> bool:
+    """May the current request's reads still go to the replica (so see data a moment old)?"""
+    routing = _routing.get()
+    return routing is not None and routing.replica
+
+
 class ReplicaRouter:
     """Django's database router for a primary ("default") and one read replica ("replica")."""
 

@@ -19,10 +19,11 @@ class CampaignsConfig(AppConfig):
 
         from accounts.permissions import register_moderator_permissions
         from accounts.profile_sections import register_profile_section
+        from forum import pagecache
         from forum.hats import register_thread_hat
         from forum.moderation import register_reportable
 
-        from .models import Campaign, Organiser
+        from .models import Campaign, CampaignChange, CampaignUpdate, Organiser, Support
         from .profile import profile_campaigns
         from .services import discussion_follow_campaign
 
@@ -43,6 +44,10 @@ class CampaignsConfig(AppConfig):
             ),
             title="An organiser of this campaign",
         )
+        # Campaign pages are in the anonymous page cache: what they show makes it stale. Supports
+        # are deleted with a queryset's delete() by support_withdraw, which bumps itself.
+        pagecache.watch(Campaign, CampaignChange, CampaignUpdate, Organiser)
+        pagecache.watch(Support, deletes=False)
         # Moderators see campaigns in the admin and act on them through the moderation actions.
         register_moderator_permissions(
             self.label, ["campaigns.view_campaign", "campaigns.change_campaign"]

@@ -25,6 +25,7 @@ from accounts.budgets import spend
 from accounts.models import User
 from accounts.queueing import enqueue_after_commit
 from accounts.services import notification_send
+from forum import pagecache
 from forum.limits import Rate, exceeded, is_new_member, longest_window
 from forum.markup import render_markdown
 from forum.models import ContentState, ModerationAction, Post, Section
@@ -411,6 +412,7 @@ def discussion_follow_campaign(campaign: Campaign, *, actor: User | None, reason
 def _set_discussion_removed_with_it(campaign: Campaign, value: bool) -> None:
     campaign.discussion_removed_with_it = value
     Campaign.objects.filter(pk=campaign.pk).update(discussion_removed_with_it=value)
+    pagecache.bump_on_commit()
 
 
 # Organisers --------------------------------------------------------------------------------------
@@ -524,6 +526,7 @@ def support_add(
     except IntegrityError:
         raise ActionRefused("You already support this campaign.") from None
     Campaign.objects.filter(pk=campaign.pk).update(support_count=F("support_count") + 1)
+    pagecache.bump_on_commit()  # the count shows, and .update() sends no signal
     return support
 
 
@@ -567,6 +570,7 @@ def support_withdraw(*, campaign: Campaign, actor: User) -> None:
     if not deleted:
         raise ActionRefused("You don't support this campaign.")
     Campaign.objects.filter(pk=campaign.pk).update(support_count=F("support_count") - 1)
+    pagecache.bump_on_commit()  # neither .update() nor a queryset's delete() sends a signal here
 
 
 # Updates and telling supporters ------------------------------------------------------------------

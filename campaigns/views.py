@@ -20,6 +20,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from forum.markup import render_markdown
 from forum.models import Section
+from forum.pagecache import anonymous_page_cache
 from forum.paging import countless_page
 
 from . import services, stats
@@ -67,6 +68,7 @@ def _organised(request: HttpRequest, slug: str) -> Campaign:
 # Lists -------------------------------------------------------------------------------------------
 
 
+@anonymous_page_cache
 def campaign_list(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "")
     show = show if show in SHOWS else "open"
@@ -124,6 +126,7 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
 # The campaign page -------------------------------------------------------------------------------
 
 
+@anonymous_page_cache
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign_for(request, slug)
     organisers = campaign.load_organisers()

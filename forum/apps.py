@@ -34,6 +34,25 @@ def repair_search_indexes(using: str = "default", **kwargs: object) -> None:
         sqlite_ensure(connections[using], spec, create=False)
 
 
+def _watch_for_page_cache() -> None:
+    """What anonymous pages show, so a write to it makes the cached pages stale (forum.pagecache).
+
+    Recommendations and votes are deleted by services with a queryset's delete(), which bump
+    themselves (a delete receiver would cost a query more there); the admin doesn't list them."""
+    from accounts.models import Affiliation, User
+
+    from . import pagecache
+    from .models import Comment, CommentVote, ModerationAction, Post, Recommendation, Section
+
+    pagecache.watch(Section, Post, Comment, ModerationAction, Affiliation)
+    pagecache.watch(Recommendation, CommentVote, deletes=False)
+    # Names and profiles show beside every post; signing in or reading notifications changes
+    # nothing a visitor sees.
+    pagecache.watch(User, ignore_fields={"last_login", "password", "unread_notifications"})
+    # The Moderators group's members wear the "moderator" hat.
+    pagecache.watch_m2m(User.groups.through)
+
+
 class ForumConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "forum"
@@ -48,6 +67,7 @@ class ForumConfig(AppConfig):
         from .search import register_forum_sources
 
         register_moderator_permissions(self.label, MODERATOR_PERMISSIONS)
+        _watch_for_page_cache()
         register_forum_sources()
         post_migrate.connect(repair_search_indexes, sender=self)
         # A member's page lists their posts and comments (accounts never imports forum).

@@ -23,6 +23,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Max
 
+from . import pagecache
 from .models import Comment
 
 # Computed here from the nesting: a node's values must not set them.
@@ -87,6 +88,7 @@ def bulk_create_trees(
                     node.pk = comment.pk
                     for child in node.children:
                         child.parent_id = comment.pk
+        pagecache.bump_on_commit()  # bulk_create sends no signal
     return sum(len(nodes) for nodes in levels)
 
 

@@ -26,7 +26,7 @@ from accounts.models import User
 from accounts.queueing import enqueue_logged
 from accounts.services import notifications_withdraw
 
-from . import limits
+from . import limits, pagecache
 from .markup import count_links, mentioned_usernames, render_markdown
 from .models import (
     Comment,
@@ -223,6 +223,7 @@ def post_recommend(*, post: Post, actor: User) -> None:
     except IntegrityError:
         raise ActionRefused("You already recommend this post.") from None
     Post.objects.filter(pk=post.pk).update(recommendation_count=F("recommendation_count") + 1)
+    pagecache.bump_on_commit()  # .update() sends no signal
     _refresh_hot(post.pk)
 
 
@@ -233,6 +234,7 @@ def post_unrecommend(*, post: Post, actor: User) -> None:
     if not deleted:
         raise ActionRefused("You don't recommend this post.")
     Post.objects.filter(pk=post.pk).update(recommendation_count=F("recommendation_count") - 1)
+    pagecache.bump_on_commit()  # neither .update() nor a queryset's delete() sends a signal here
     _refresh_hot(post.pk)
 
 
@@ -296,6 +298,7 @@ def comment_create(*, post: Post, actor: User, body: str, parent: Comment | None
     Post.objects.filter(pk=post.pk).update(
         comment_count=F("comment_count") + 1, last_activity_at=comment.created_at
     )
+    pagecache.bump_on_commit()  # the comment's save did too; the post's counter is an .update()
     _follow(post, actor)
     _notify_after_commit(comment_notify, comment.pk)
     return comment
@@ -397,6 +400,7 @@ def comment_vote(*, comment: Comment, actor: User, value: int) -> Comment:
     comment.refresh_from_db(fields=["upvotes", "downvotes", "score"])
     comment.confidence = wilson_lower_bound(comment.upvotes, comment.downvotes)
     votes.update(confidence=comment.confidence)
+    pagecache.bump_on_commit()  # the score shows, and .update() sends no signal
     return comment
 
 

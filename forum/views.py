@@ -21,6 +21,7 @@ from .hats import with_hats
 from .markup import render_markdown
 from .mod_forms import COMMENT_ACTIONS, POST_ACTIONS
 from .models import Comment, Follow, Post, PostQuerySet, Recommendation, Section
+from .pagecache import anonymous_page_cache
 from .paging import countless_page
 from .redirects import back
 from .thread_html import Viewer, thread_html
@@ -56,6 +57,7 @@ def _post_list(
     return render(request, template, context)
 
 
+@anonymous_page_cache
 def home(request: HttpRequest) -> HttpResponse:
     promoted = list(
         with_hats(Post.objects.listed().filter(is_promoted=True).for_listing()).order_by(
@@ -67,11 +69,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return _post_list(request, hot, "forum/home.html", promoted=promoted, tab="hot")
 
 
+@anonymous_page_cache
 def newest(request: HttpRequest) -> HttpResponse:
     posts = Post.objects.listed().order_by("-published_at", "-pk")
     return _post_list(request, posts, "forum/home.html", tab="new")
 
 
+@anonymous_page_cache
 def recommended(request: HttpRequest) -> HttpResponse:
     hours = settings.FORUM_RECOMMENDED_HOURS
     since = timezone.now() - timedelta(hours=hours)
@@ -83,6 +87,7 @@ def recommended(request: HttpRequest) -> HttpResponse:
     return _post_list(request, posts, "forum/home.html", tab="recommended", recommended_hours=hours)
 
 
+@anonymous_page_cache
 def section(request: HttpRequest, slug: str) -> HttpResponse:
     current = get_object_or_404(Section, slug=slug)
     sort = "new" if request.GET.get("sort") == "new" else "hot"
@@ -102,6 +107,7 @@ def drafts(request: AuthenticatedHttpRequest) -> HttpResponse:
 # Posts -------------------------------------------------------------------------------------------
 
 
+@anonymous_page_cache
 def post_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     post = _post_for(request, pk)
     if slug != post.slug:
@@ -333,6 +339,7 @@ def _thread_html(request: HttpRequest, thread: ThreadPage, *, post: Post) -> str
     return thread_html(thread.entries, post=post, viewer=viewer, sort=thread.sort)
 
 
+@anonymous_page_cache
 def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A comment's own page (its permalink), with the comments above it for context; with
     `?after=<reply>`, a branch page: its replies after that one ("N more replies")."""

@@ -258,6 +258,15 @@ else:
         }
     }
 
+# Anonymous pages (the forum's lists and posts, the campaign pages) are kept this many seconds in
+# the shared cache above, for visitors with no session (forum/pagecache.py); any write that changes
+# what they show makes them all stale at once. 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 30)
+if PAGE_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured(
+        f"PAGE_CACHE_SECONDS={PAGE_CACHE_SECONDS} must be 0 (off) or a number of seconds."
+    )
+
 # Accounts --------------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"

@@ -50,6 +50,9 @@ def _test_settings(settings):
     # The forum's posting rate limits are off except in the tests about them (which turn them on):
     # fixtures write hundreds of comments in a second.
     settings.FORUM_RATE_LIMITS = False
+    # No anonymous page comes from the page cache (forum/pagecache.py) unless a test turns it on
+    # (tests/forum/test_pagecache.py): every other test renders every page it loads.
+    settings.PAGE_CACHE_SECONDS = 0
     # Links in email point where the test client's pages are.
     settings.SITE_URL = "http://testserver"
     # Sessions in the database only: a page's query budget then counts the session read as one
