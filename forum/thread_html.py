@@ -4,7 +4,7 @@ A thread page shows up to a couple of hundred comments, and the template languag
 microseconds per variable it resolves: a recursive ``{% include %}`` with a ``{% url %}`` per
 link made the comments 93% of a thread page's time. Here each comment is a few string joins:
 every URL comes from one pattern reversed once per process, and everything a member wrote (names,
-usernames, placeholders' reasons) goes through ``escape``; bodies are forum.markup's sanitised
+usernames, placeholders' reasons) goes through ``html.escape`` (quotes too); bodies are forum.markup's sanitised
 HTML. The structure is the one the template had: nested ``<ol>``/``<li>``, each comment a
 ``<details>`` (collapsing without JavaScript) around an ``<article>``.
 
@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from html import escape  # what django.utils.html.escape does, without making a SafeString
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .hats import HAT_TITLES, hats_of
@@ -79,6 +79,38 @@ class Viewer:
         self.now = timezone.now()  # one "now" for every "3 hours ago" on the page
         self.is_member = bool(self.user.is_authenticated)
         self.is_moderator = self.is_member and bool(getattr(self.user, "is_moderator", False))
+        self._allowed: dict[tuple[bool, str], Allowed] = {}
+
+    def allowed(self, comment: Comment) -> Allowed:
+        """What this viewer may do with the comment, from the model's own predicates.
+
+        For one viewer those answer alike for every comment of the same owner-ness and state
+        (the rules read nothing else of a comment: tests/forum/test_thread_pages.py checks it on
+        every comment of varied pages), so each is asked once per kind of comment on the page.
+        """
+        key = (comment.is_owned_by(self.user), comment.state)
+        found = self._allowed.get(key)
+        if found is None:
+            user = self.user
+            found = self._allowed[key] = Allowed(
+                vote=comment.can_vote(user),
+                edit=comment.can_edit(user),
+                delete=comment.can_delete(user),
+                see_history=comment.can_see_history(user),
+                report=comment.can_report(user),
+                moderate=comment.can_moderate(user),
+            )
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Allowed:
+    vote: bool
+    edit: bool
+    delete: bool
+    see_history: bool
+    report: bool
+    moderate: bool
 
 
 def _hats(comment: Comment) -> str:
@@ -130,24 +162,24 @@ def _controls(comment: Comment, viewer: Viewer) -> str:
     """The parts of a comment that depend on who reads it."""
     if not viewer.is_member:
         return ""
-    user = viewer.user
+    can = viewer.allowed(comment)
     parts = []
-    if comment.can_vote(user):
+    if can.vote:
         parts.append(_vote_buttons(comment))
-    if comment.can_edit(user):
+    if can.edit:
         parts.append(f'<a href="{_pattern("forum:comment-edit")(comment.pk)}">edit</a>')
-    if comment.can_delete(user):
+    if can.delete:
         parts.append(
             '<details class="confirm"><summary>delete</summary>'
             f'<button form="{SHARED_FORM}" formaction="{_pattern("forum:comment-delete")(comment.pk)}" '
             'class="small">Delete this comment</button></details>'
         )
-    if comment.edited_at and comment.is_visible and comment.can_see_history(user):
+    if comment.edited_at and comment.is_visible and can.see_history:
         parts.append(f'<a href="{_pattern("forum:comment-history")(comment.pk)}">history</a>')
-    if comment.is_visible and comment.can_report(user):
+    if comment.is_visible and can.report:
         report = _pattern("forum:report", "comment")(comment.pk)
         parts.append(f'<a href="{report}" class="report-link">report</a>')
-    if viewer.is_moderator and comment.can_moderate(user):
+    if viewer.is_moderator and can.moderate:
         parts.append(_mod_controls(comment, viewer))
     return "".join(parts)
 
@@ -169,7 +201,7 @@ def _comment(comment: Comment, viewer: Viewer, *, replies_open: bool) -> str:
             f'<p class="comment-body placeholder-{escape(comment.state)}">'
             f"{escape(comment.moderation_placeholder)}</p>"
         )
-        if comment.body_html and viewer.is_moderator and comment.can_moderate(viewer.user):
+        if comment.body_html and viewer.is_moderator and viewer.allowed(comment).moderate:
             body += (
                 '<div class="comment-body prose mod-view"><p class="meta">Moderators only: by '
                 f"{escape(comment.author.name)}{_hats(comment)}</p>{comment.body_html}</div>"

@@ -1,4 +1,4 @@
-"""`ago` answers as timesince(depth=1) does, by its own arithmetic under four weeks."""
+"""`ago` answers as timesince(depth=1) does, by its own arithmetic."""
 
 import random
 from datetime import UTC, datetime, timedelta
@@ -16,7 +16,12 @@ def test_ago_says_what_timesince_says():
     ):
         for _ in range(20_000):
             seconds = rnd.choice(
-                [rnd.randint(-100, 100), rnd.randint(0, 90_000), rnd.randint(0, 3_000_000)]
+                [
+                    rnd.randint(-100, 100),
+                    rnd.randint(0, 90_000),
+                    rnd.randint(0, 3_000_000),
+                    rnd.randint(0, 200_000_000),
+                ]
             )
             then = now - timedelta(seconds=seconds, microseconds=rnd.randint(0, 999_999))
             assert ago(then, now) == f"{timesince(then, now=now, depth=1)} ago", then

@@ -128,7 +128,9 @@ def test_new_comments_between_page_loads_shift_nothing(client, post, member, oth
     w = Writer(post, [member])
     bulk_create_trees([w.node() for _ in range(SIBLINGS_PER_PAGE + 10)])
     first = html_of(client, post.get_absolute_url() + "?sort=new")
-    next_url = re.search(r'rel="next" href="(\?[^"]+)"', first).group(1)
+    found = re.search(r'rel="next" href="(\?[^"]+)"', first)
+    assert found is not None
+    next_url = found.group(1)
     # Someone writes while the reader reads page 1: newest first, it would push page 1's last
     # comment onto page 2 under offset paging.
     for i in range(3):
@@ -160,7 +162,9 @@ def test_permalink_deep_inside_a_huge_branch_shows_it_with_its_ancestors(
     assert shown_ids(html) == [target.pk]
     assert f"{target.level} comments above" in html
     # The nearest ancestors are quoted, each linking to its own page.
+    assert target.pk is not None
     parent = Comment.objects.get(pk=target.pk).parent
+    assert parent is not None
     assert parent.body in html
     assert reverse("forum:comment-detail", args=[parent.pk]) in html
 
@@ -318,3 +322,45 @@ def test_no_reply_links_on_a_locked_post(client, post, member, other_member):
     html = html_of(client, post.get_absolute_url())
     assert "Before the lock" in html
     assert reverse("forum:comment-reply", args=[comment.pk]) not in html
+
+
+def test_a_viewers_controls_are_the_models_answers_for_every_comment(
+    post, member, other_member, moderator
+):
+    """thread_html asks the predicates once per (owner-ness, state): the answers must be what
+    asking each comment would give, for every kind of comment and viewer."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from forum import moderation
+    from forum.thread_html import Viewer
+
+    comments = []
+    for author in (member, other_member, moderator):
+        for state in ("visible", "hidden", "removed", "deleted"):
+            comment = factories.comment(post, author, f"{author.username} {state}")
+            if state == "hidden":
+                Comment.objects.filter(pk=comment.pk).update(state="hidden")
+            elif state == "removed":
+                moderation.content_remove(actor=moderator, target=comment, reason="Rule 2")
+            elif state == "deleted":
+                services.comment_delete(comment=comment, actor=author)
+            comments.append(comment)
+    for user in (member, other_member, moderator, AnonymousUser()):
+        viewer = Viewer(user)
+        for comment in Comment.objects.filter(pk__in=[c.pk for c in comments]):
+            allowed = viewer.allowed(comment)
+            assert (
+                allowed.vote,
+                allowed.edit,
+                allowed.delete,
+                allowed.see_history,
+                allowed.report,
+                allowed.moderate,
+            ) == (
+                comment.can_vote(user),
+                comment.can_edit(user),
+                comment.can_delete(user),
+                comment.can_see_history(user),
+                comment.can_report(user),
+                comment.can_moderate(user),
+            ), (user, comment.body, comment.state)
