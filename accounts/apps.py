@@ -22,7 +22,10 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from . import notifications  # noqa: F401 - its tasks' resumer registers with email_resume
+        from . import (
+            checks,  # noqa: F401 - registers the deploy check for the operator's name
+            notifications,  # noqa: F401 - its tasks' resumer registers with email_resume
+        )
         from .observability import connect_signals
         from .permissions import register_moderator_permissions, sync_after_migrate
 

@@ -1,3 +1,6 @@
+from datetime import date
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -72,8 +75,38 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/profile_edit.html", {"form": form})
 
 
+# The date of this version of the privacy notice (templates/accounts/privacy.html): change it
+# whenever the notice says something new.
+PRIVACY_NOTICE_UPDATED = date(2026, 12, 3)
+
+
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/privacy.html")
+    # Every number the notice promises comes from the settings that govern it.
+    return render(
+        request,
+        "accounts/privacy.html",
+        {
+            "operator_name": settings.SITE_OPERATOR_NAME,
+            "operator_contact": settings.SITE_OPERATOR_CONTACT,
+            "operator_contact_is_email": "@" in settings.SITE_OPERATOR_CONTACT
+            and " " not in settings.SITE_OPERATOR_CONTACT.strip(),
+            "dpo_contact": settings.SITE_OPERATOR_DPO_CONTACT,
+            "retention": {
+                "emails_days": settings.EMAIL_RETENTION_DAYS,
+                "task_results_days": settings.TASK_RESULT_RETENTION_DAYS,
+                "failed_tasks_days": settings.TASK_FAILED_RETENTION_DAYS,
+                "supporters_months": settings.RETENTION_SUPPORTERS_MONTHS,
+                "unverified_days": settings.RETENTION_UNVERIFIED_DAYS,
+                "notifications_months": settings.RETENTION_NOTIFICATIONS_MONTHS,
+                "export_hours": settings.EXPORT_RETENTION_HOURS,
+                "session_days": settings.SESSION_COOKIE_AGE // 86_400,
+            },
+            "logs_client_ip": settings.LOG_CLIENT_IP,
+            "error_reports": bool(settings.SENTRY_DSN),
+            "reports_to_hide": settings.FORUM_REPORTS_TO_HIDE,
+            "updated": PRIVACY_NOTICE_UPDATED,
+        },
+    )
 
 
 @login_required

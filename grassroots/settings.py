@@ -130,6 +130,33 @@ if not re.fullmatch(r"https?://[^/\s]+", SITE_URL):
         f"SITE_URL={SITE_URL!r} must be the site's address, like https://forum.example.org "
         "(required when DEBUG is off)."
     )
+
+# Privacy notice (/privacy/, accounts.views.privacy) --------------------------------------------
+
+# Who runs this site: the controller of members' data, named on the privacy notice. Empty, the
+# notice says plainly that the operator has not set them, and `manage.py check --deploy` warns
+# (accounts.checks). The contact is an email or a postal address; the data protection officer's
+# contact only if the operator has one.
+SITE_OPERATOR_NAME = os.environ.get("SITE_OPERATOR_NAME", "").strip()
+SITE_OPERATOR_CONTACT = os.environ.get("SITE_OPERATOR_CONTACT", "").strip()
+SITE_OPERATOR_DPO_CONTACT = os.environ.get("SITE_OPERATOR_DPO_CONTACT", "").strip()
+# How long the notice promises to keep things (besides EMAIL_RETENTION_DAYS and the task
+# results' days below): a closed campaign's supporter records are anonymised this many months
+# after it closes; accounts whose email address was never verified are deleted after this many
+# days; notifications after this many months; a member's own data export is kept this many hours.
+RETENTION_SUPPORTERS_MONTHS = env_int("RETENTION_SUPPORTERS_MONTHS", 6)
+RETENTION_UNVERIFIED_DAYS = env_int("RETENTION_UNVERIFIED_DAYS", 14)
+RETENTION_NOTIFICATIONS_MONTHS = env_int("RETENTION_NOTIFICATIONS_MONTHS", 12)
+EXPORT_RETENTION_HOURS = env_int("EXPORT_RETENTION_HOURS", 24)
+for _name in (
+    "RETENTION_SUPPORTERS_MONTHS",
+    "RETENTION_UNVERIFIED_DAYS",
+    "RETENTION_NOTIFICATIONS_MONTHS",
+    "EXPORT_RETENTION_HOURS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name}={globals()[_name]} must be at least 1.")
+
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [

@@ -89,6 +89,9 @@ def test_production_settings_pass_the_deploy_check(redis):
         "SECRET_KEY": "x" * 20 + "-production-only-test-key-" + "y" * 30,
         "ALLOWED_HOSTS": "forum.example.org",
         "SITE_URL": "https://forum.example.org",
+        # The privacy notice's operator (accounts.checks warns when unset).
+        "SITE_OPERATOR_NAME": "Example Branch Members' Association",
+        "SITE_OPERATOR_CONTACT": "privacy@forum.example.org",
         **redis,
     }
     result = run_manage(env, "check", "--deploy", "--fail-level", "WARNING")
@@ -201,6 +204,8 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 20 + "-production-only-test-key-" + "y" * 30,
     "ALLOWED_HOSTS": "forum.example.org",
     "SITE_URL": "https://forum.example.org",
+    "SITE_OPERATOR_NAME": "Example Branch Members' Association",
+    "SITE_OPERATOR_CONTACT": "privacy@forum.example.org",
 }
 
 

@@ -190,3 +190,13 @@ def test_search_on_a_phone_is_a_link_in_the_main_row_to_the_search_page(phone):
     phone.locator("#search-form").get_by_role("button", name="Search").click()
     expect(phone.locator(".search-result mark")).to_have_text("treasurer")
     assert phone.evaluate(OVERFLOW)[0] <= PHONE["width"]
+
+
+def test_privacy_notice_does_not_scroll_sideways_even_with_a_long_contact(phone, settings):
+    settings.SITE_OPERATOR_NAME = "The Very Long Named Branch Members' Association of Somewhere"
+    settings.SITE_OPERATOR_CONTACT = "data-protection-requests.and.questions@members.example.org"
+    phone.goto("/privacy/#retention")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Privacy notice")
+    expect(phone.locator(".operator-contact")).to_have_text(settings.SITE_OPERATOR_CONTACT)
+    scroll_width, inner_width = phone.evaluate(OVERFLOW)
+    assert scroll_width <= inner_width
