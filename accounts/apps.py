@@ -28,6 +28,11 @@ class AccountsConfig(AppConfig):
         )
         from .observability import connect_signals
         from .permissions import register_moderator_permissions, sync_after_migrate
+        from .retention import register_account_rules
+
+        # Unconfirmed accounts and old notifications go after the periods the privacy notice
+        # states (`manage.py retention`).
+        register_account_rules()
 
         # Request ids end with their response; each enqueue is logged with the enqueuing request's
         # id; a worker's lines get the task's.

@@ -310,3 +310,12 @@ def retention_prune() -> dict[str, int]:
     )
     log.info("Retention: deleted %d outbox rows and %d task results", emails, results)
     return {"outbound_emails": emails, "task_results": results}
+
+
+@task
+def retention_apply() -> dict[str, int]:
+    """Apply every retention rule (accounts.retention): `manage.py retention --enqueue`, or a
+    scheduler's daily job."""
+    from .retention import retention_run
+
+    return {outcome.rule.name: outcome.count for outcome in retention_run(apply=True)}

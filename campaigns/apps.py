@@ -60,6 +60,10 @@ class CampaignsConfig(AppConfig):
         register_profile_section(
             "campaigns", "Campaigns they organise", profile_campaigns, position=10
         )
+        # Supporter records of long-closed campaigns go (their counts stay): `manage.py retention`.
+        from .retention import register_campaign_rules
+
+        register_campaign_rules()
 
     def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo
