@@ -12,7 +12,6 @@ import uuid
 from io import StringIO
 from pathlib import Path
 
-import psycopg2
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -109,34 +108,24 @@ def restored_alias():
     """A Django alias for the database the drill restores into, dropped afterwards."""
     source = connection.settings_dict
     name = f"{source['NAME']}_restore_{uuid.uuid4().hex[:8]}"
-    env = libpq_env(source)
-    admin = psycopg2.connect(
-        dbname="postgres",
-        host=source["HOST"] or None,
-        port=source["PORT"] or None,
-        user=source["USER"] or None,
-        password=source["PASSWORD"] or None,
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
+    # Outside any transaction (a transactional test runs in autocommit), as CREATE DATABASE must.
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
+    # A connection of the default's kind to the new database, made here rather than through
+    # settings.DATABASES: Django's test case allows such dynamically created connections.
+    restored = type(connections[DEFAULT_DB_ALIAS])({**source, "NAME": name}, RESTORED)
+    connections[RESTORED] = restored
     try:
-        # A connection of the default's kind to the new database, made here rather than through
-        # settings.DATABASES: Django's test case allows such dynamically created connections.
-        connections[RESTORED] = type(connections[DEFAULT_DB_ALIAS])(
-            {**source, "NAME": name}, RESTORED
-        )
-        yield RESTORED, name, env
+        yield RESTORED, name, libpq_env(source)
     finally:
         try:
-            restored = getattr(connections._connections, RESTORED, None)
-            if restored is not None:
-                restored.close()
-                del connections[RESTORED]
+            restored.close()
+            del connections[RESTORED]
         finally:
-            with admin.cursor() as cursor:  # FORCE: whatever still holds a connection to it
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.close()
+            with connection.cursor() as cursor:  # FORCE: whatever still holds a connection to it
+                cursor.execute(
+                    f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)} WITH (FORCE)"
+                )
 
 
 @pytest.mark.skipif(
