@@ -13,12 +13,13 @@ may run beside these services.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db.models import BooleanField, ExpressionWrapper, F, Max, Q, QuerySet
 from django.utils import timezone
 from django_tasks.base import Task
 
@@ -55,8 +56,8 @@ _GONE: dict[str, str] = {  # by `state` (a ContentState equals its value)
 }
 
 
-def _lock_post(post_id: int) -> Post:
-    return Post.objects.select_for_update().get(pk=post_id)
+def _lock_post(post_id: int, using: str = DEFAULT_DB_ALIAS) -> Post:
+    return Post.objects.using(using).select_for_update().get(pk=post_id)
 
 
 def _lock_member(user: User) -> User:
@@ -420,3 +421,122 @@ def post_follow_set(*, post: Post, actor: User, choice: str) -> Follow:
     follow.muted = choice == "mute"
     follow.save(update_fields=["following", "muted"])
     return follow
+
+
+# Repairs (manage.py check_trees --fix) -----------------------------------------------------------
+
+
+def tree_repair(tree_id: int, *, using: str = DEFAULT_DB_ALIAS) -> set[int]:
+    """Rebuild one comment tree from its parent links, under the lock of every post it touches,
+    and recompute those posts' comment_count. Returns the tree ids rewritten.
+
+    The parent links are the truth: a comment whose parent is in another tree moves there with its
+    replies, and a second root sharing the tree id gets a tree of its own; then django-mptt's
+    partial_rebuild numbers each tree (siblings keep their lft order). What no rebuild can decide
+    (a cycle of parent links, a parent on another post, a missing parent) is left as it is, for a
+    person: `check_trees` reports it again.
+    """
+    comments = Comment.objects.db_manager(using)
+    with transaction.atomic(using=using):
+        locked: set[int] = set()
+        while True:  # lock the posts, then read the tree as it is under their locks
+            rows = list(
+                comments.filter(tree_id=tree_id)
+                .order_by("lft", "pk")
+                .values_list("pk", "parent_id", "post_id", "parent__tree_id", "parent__post_id")
+            )
+            posts = {row[2] for row in rows} | {row[4] for row in rows if row[4] is not None}
+            if posts <= locked:
+                break
+            for post_id in sorted(posts - locked):  # in pk order, like any multi-post lock
+                _lock_post(post_id, using)
+            locked |= posts
+        homes = _tree_homes(tree_id, rows, using)
+        moves: dict[int, list[int]] = {}
+        for pk, home in homes.items():
+            if home is not None and home != tree_id:
+                moves.setdefault(home, []).append(pk)
+        for home, pks in moves.items():
+            comments.filter(pk__in=pks).update(tree_id=home)
+        rebuilt = set()
+        for tid in sorted({tree_id, *moves}):
+            try:
+                comments.partial_rebuild(tid)
+            except RuntimeError:  # that tree has several roots: its own repair splits them
+                continue
+            rebuilt.add(tid)
+        for post_id in sorted(locked):
+            _recount_comments(post_id, using)
+        pagecache.bump_on_commit(using)  # .update() and bulk_update() send no signal
+    return rebuilt
+
+
+def comment_count_repair(post_id: int, *, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Set a post's comment_count to the number of its comments (every state counts: comments
+    only ever add to it); returns that number."""
+    with transaction.atomic(using=using):
+        _lock_post(post_id, using)
+        count = _recount_comments(post_id, using)
+        pagecache.bump_on_commit(using)
+    return count
+
+
+def _recount_comments(post_id: int, using: str) -> int:
+    count = Comment.objects.using(using).filter(post_id=post_id).count()
+    Post.objects.using(using).filter(pk=post_id).exclude(comment_count=count).update(
+        comment_count=count
+    )
+    return count
+
+
+_TreeRow = tuple[int, int | None, int, int | None, int | None]
+
+
+def _tree_homes(tree_id: int, rows: Sequence[_TreeRow], using: str) -> dict[int, int | None]:
+    """The tree each comment of this tree belongs in by its parent links: its root's (the first
+    root keeps this tree's id; another gets a new one), or, under a parent outside the tree, that
+    parent's tree. None: no root reached (a cycle) or the parent is missing."""
+    parent_of = {pk: parent_id for pk, parent_id, _post, _ptree, _ppost in rows}
+    outside_tree = {pk: ptree for pk, parent_id, _post, ptree, _ppost in rows if parent_id}
+    keeper = next((pk for pk, parent_id, *_ in rows if parent_id is None), None)  # lowest lft
+    homes: dict[int, int | None] = {}
+    for pk, *_ in rows:
+        path: list[int] = []
+        on_path: set[int] = set()
+        node: int | None = pk
+        home: int | None = None
+        while node is not None and node not in homes:
+            if node in on_path:  # a cycle of parent links
+                break
+            path.append(node)
+            on_path.add(node)
+            parent = parent_of[node]
+            if parent is None:
+                home = tree_id if node == keeper else _new_tree_id(using)
+                break
+            if parent not in parent_of:
+                home = outside_tree[node]
+                break
+            node = parent
+        else:
+            if node is not None:
+                home = homes[node]
+        for member in path:
+            homes[member] = home
+    return homes
+
+
+def _new_tree_id(using: str) -> int:
+    """An unused tree id, taken as forum.models.CommentManager takes them (the sequence on
+    PostgreSQL), never below an id in use."""
+    highest: int = Comment.objects.using(using).aggregate(m=Max("tree_id"))["m"] or 0
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return highest + 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('forum_comment_tree_id_seq')")
+        tree_id = int(cursor.fetchone()[0])
+        if tree_id <= highest:
+            tree_id = highest + 1
+            cursor.execute("SELECT setval('forum_comment_tree_id_seq', %s, true)", [tree_id])
+    return tree_id
