@@ -90,5 +90,6 @@ def test_the_task_applies_every_rule(settings):
     settings.RETENTION_UNVERIFIED_DAYS = 14
     _signed_up("stale", days_ago=20)
     result = retention_apply.enqueue()
+    assert result.return_value is not None
     assert result.return_value["unconfirmed-accounts"] == 1
     assert not User.objects.filter(username="stale").exists()
