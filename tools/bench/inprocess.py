@@ -175,7 +175,8 @@ def measure_pages(
 
 # Reply inserts ----------------------------------------------------------------------------------
 
-TRANSACTION_SQL = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", re.I)
+# Transaction control, not queries: BEGIN/ROLLBACK of the outer transaction, savepoints.
+TRANSACTION_SQL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT)\b", re.I)
 
 
 def measure_replies(seeded: Seeded, sizes: tuple[int, ...], runs: int) -> list[Reply]:
@@ -183,20 +184,23 @@ def measure_replies(seeded: Seeded, sizes: tuple[int, ...], runs: int) -> list[R
 
     Into a thread of N comments, twice: a new top-level comment (parent None), and a reply to
     the first reply of the thread's biggest tree (the insert that shifts the most of a tree's
-    lft/rght). Queries are counted without the savepoints the outer transaction adds.
+    lft/rght). The member already follows the thread (a rolled-back reply would otherwise insert
+    the Follow row every time). Queries are counted without transaction control (BEGIN,
+    savepoints, ROLLBACK).
     """
     from django.db import connection, transaction
     from django.db.models import F
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
-    from forum.models import Comment, Post
+    from forum.models import Comment, Follow, Post
     from forum.services import comment_create
 
     actor = User.objects.get(username=seeded.member)
     results = []
     for size in sizes:
         post = Post.objects.get(pk=seeded.posts[f"reply-{size}"])
+        Follow.objects.get_or_create(post=post, user=actor)
         targets: list[tuple[str, Comment | None, int]] = [("post", None, 0)]
         root = (
             Comment.objects.filter(post=post, level=0)

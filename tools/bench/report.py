@@ -277,8 +277,10 @@ def markdown(results: dict[str, Any], other: dict[str, Any] | None) -> str:
     lines += [
         "## Reply inserts",
         "",
-        "forum.services.comment_create, each in a transaction rolled back (the thread keeps its "
-        "size; the commit itself is not timed). Queries exclude the savepoints that adds.",
+        "forum.services.comment_create by a member who already follows the thread, each in a "
+        "transaction rolled back (the thread keeps its size; the commit itself is not timed). "
+        "Queries exclude transaction control (BEGIN, savepoints, ROLLBACK). Reply to a comment: "
+        "to the first reply in the thread's biggest tree (the most lft/rght shifted).",
         "",
         *reply_table(results),
         "",
