@@ -51,6 +51,11 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     parser.add_argument("--skip-http", action="store_true", help="in-process figures only")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="measure nothing: write report.md and the chart again from results-<profile>.json",
+    )
     return parser.parse_args(argv)
 
 
@@ -163,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     profile = PROFILES["large" if args.large else "small" if args.small else "default"]
     env = environment(profile.database)
+    if args.report_only:
+        from . import report
+
+        print(report.write(OUT, json.loads((OUT / f"results-{profile.name}.json").read_text())))
+        return 0
     if not env["DATABASE_URL"].startswith("postgres"):
         print("make bench measures PostgreSQL: set DATABASE_URL to a PostgreSQL database.")
         return 2

@@ -123,7 +123,7 @@ def page_specs(seeded: Seeded, deep_page: int) -> tuple[list[tuple[str, str, str
     posts = {name: Post.objects.get(pk=pk) for name, pk in seeded.posts.items()}
     specs = [
         ("index p1", "/", "list"),
-        (f"index p{deep_page}", f"/?page={deep_page}", "list"),
+        (f"index deep page (p{deep_page})", f"/?page={deep_page}", "list"),
         ("small post", posts["small"].get_absolute_url(), "discussion"),
     ]
     found: dict[str, str] = {}

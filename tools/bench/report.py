@@ -8,6 +8,7 @@ the default-middleware view's req/s over HTTP.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -296,6 +297,12 @@ def markdown(results: dict[str, Any], other: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
+def _key(name: str) -> str:
+    """A page's name without the profile's sizes: "big thread (2,000)" -> "big thread"."""
+    name = re.sub(r"\s*\(.*\)$", "", name)
+    return re.sub(r"^index p(?!1$)\d+$", "index deep page", name)  # (its name until 2026-12-03)
+
+
 def chart(out: Path, everything: list[dict[str, Any]]) -> Path | None:
     """Page p50 against data size (comments), one line per page, a point per profile."""
     try:
@@ -306,13 +313,13 @@ def chart(out: Path, everything: list[dict[str, Any]]) -> Path | None:
     except ImportError:
         return None
     everything = sorted(everything, key=lambda r: r["sizes"]["comments"])
-    figure, axes = plt.subplots(figsize=(10, 6))
-    names = [(p["name"], p["user"]) for p in everything[-1]["pages"]]
+    figure, axes = plt.subplots(figsize=(12, 6.5))
+    names = [(_key(p["name"]), p["user"]) for p in everything[-1]["pages"]]
     for name, user in names:
         xs, ys = [], []
         for results in everything:
             for page in results["pages"]:
-                if page["name"] == name and page["user"] == user:
+                if _key(page["name"]) == name and page["user"] == user:
                     xs.append(results["sizes"]["comments"])
                     ys.append(page["p50"])
         style = "-" if user == "anonymous" else "--"
@@ -331,7 +338,7 @@ def chart(out: Path, everything: list[dict[str, Any]]) -> Path | None:
     axes.set_xlabel("comments in the database")
     axes.set_ylabel("page p50, ms (in process)")
     axes.set_title("Grassroots: page time against data size")
-    axes.legend(fontsize="x-small", ncol=2)
+    axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
     axes.grid(True, which="both", alpha=0.3)
     figure.tight_layout()
     path = out / "pages.png"
