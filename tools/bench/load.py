@@ -76,7 +76,9 @@ def parse_wrk(output: str) -> WrkResult:
 def wrk(
     url: str, *, duration: int, threads: int, connections: int, cookie: str | None = None
 ) -> WrkResult:
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    # wrk's own timeout is 2 s: a slower answer would count as a socket error, not a latency.
+    timeout = f"--timeout={max(10, duration * 2)}s"
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", timeout, "--latency"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     done = subprocess.run(  # noqa: S603 (wrk, with our own arguments)
