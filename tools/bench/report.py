@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,17 @@ def targets(results: dict[str, Any], other: dict[str, Any] | None) -> list[str]:
                 f"worst {worst_per:.3f} ms ({page['name']}, {page['user']}; "
                 f"{worst_per / MS_PER_COMMENT:.1f}x the target)",
             )
+        )
+    slopes = []
+    for user in ("anonymous", "member"):
+        points = [(p["comments"], p["p50"]) for p in discussions if p["user"] == user]
+        if len({c for c, _ in points}) >= 2:
+            fit = statistics.linear_regression([c for c, _ in points], [t for _, t in points])
+            slopes.append(f"{fit.slope:.3f} ms per comment + {fit.intercept:.1f} ms, {user}")
+    if slopes:
+        lines.append(
+            "  - (the cost of one more comment, a least-squares line through every discussion "
+            "page's p50: " + "; ".join(slopes) + ")"
         )
     for user, limit in (("anonymous", BIG_ANON_MS), ("member", BIG_MEMBER_MS)):
         page = _page(results, "big thread", user)
