@@ -45,7 +45,7 @@ class Page:
 @dataclass
 class Reply:
     existing: int
-    parent: str  # "post" (a new top-level comment) or "comment" (into the biggest tree)
+    parent: str  # "post" (a new top-level comment), "comment" or "biggest tree"
     tree_size: int
     p50: float
     p95: float
@@ -179,17 +179,22 @@ def measure_pages(
 TRANSACTION_SQL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT)\b", re.I)
 
 
+REPLY_TREE = 50  # "a comment": in a tree of about this many comments, whatever the thread's size
+
+
 def measure_replies(seeded: Seeded, sizes: tuple[int, ...], runs: int) -> list[Reply]:
     """comment_create as a reply to each thread, rolled back each time (the thread stays its size).
 
-    Into a thread of N comments, twice: a new top-level comment (parent None), and a reply to
-    the first reply of the thread's biggest tree (the insert that shifts the most of a tree's
-    lft/rght). The member already follows the thread (a rolled-back reply would otherwise insert
-    the Follow row every time). Queries are counted without transaction control (BEGIN,
-    savepoints, ROLLBACK).
+    Into a thread of N comments: a new top-level comment (parent "post"); a reply to the first
+    reply of a tree of about REPLY_TREE comments ("comment": the same tree whatever N, so only the
+    thread's size changes); and to the first reply of the thread's biggest tree ("biggest tree",
+    the insert that shifts the most lft/rght). The member already follows the thread (a
+    rolled-back reply would otherwise insert the Follow row every time). The targets take turns,
+    run by run, so the machine's noise falls on all alike. Queries are counted without
+    transaction control (BEGIN, savepoints, ROLLBACK).
     """
     from django.db import connection, transaction
-    from django.db.models import F
+    from django.db.models import F, Func
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
@@ -197,47 +202,53 @@ def measure_replies(seeded: Seeded, sizes: tuple[int, ...], runs: int) -> list[R
     from forum.services import comment_create
 
     actor = User.objects.get(username=seeded.member)
-    results = []
+    targets: list[tuple[int, str, Post, Comment | None, int]] = []
     for size in sizes:
         post = Post.objects.get(pk=seeded.posts[f"reply-{size}"])
         Follow.objects.get_or_create(post=post, user=actor)
-        targets: list[tuple[str, Comment | None, int]] = [("post", None, 0)]
-        root = (
-            Comment.objects.filter(post=post, level=0)
-            .order_by((F("lft") - F("rght")).asc(), "pk")
-            .first()
+        targets.append((size, "post", post, None, 0))
+        roots = Comment.objects.filter(post=post, level=0, rght__gt=2)
+        tree_size = (F("rght") - F("lft") + 1) / 2
+        near = roots.order_by(Func(tree_size - REPLY_TREE, function="ABS"), "pk").first()
+        biggest = roots.order_by((F("lft") - F("rght")).asc(), "pk").first()
+        for kind, root in (("comment", near), ("biggest tree", biggest)):
+            if root is None:
+                continue
+            first_reply = Comment.objects.get(tree_id=root.tree_id, lft=root.lft + 1)
+            targets.append((size, kind, post, first_reply, (root.rght - root.lft + 1) // 2))
+    counter = [0]
+
+    def reply(post: Post, parent: Comment | None) -> None:
+        counter[0] += 1
+        with transaction.atomic():
+            comment_create(post=post, actor=actor, body=f"Bench reply {counter[0]}", parent=parent)
+            transaction.set_rollback(True)
+
+    queries: list[int] = []
+    for _, _, post, parent, _ in targets:
+        with CaptureQueriesContext(connection) as captured:
+            reply(post, parent)
+        queries.append(
+            sum(1 for q in captured.captured_queries if not TRANSACTION_SQL.match(q["sql"]))
         )
-        if root is not None and root.rght > 2:
-            first_reply = Comment.objects.filter(tree_id=root.tree_id, lft=root.lft + 1).first()
-            targets.append(("comment", first_reply, (root.rght - root.lft + 1) // 2))
-        for parent_kind, parent, tree_size in targets:
-            counter = [0]
-
-            def reply(
-                parent: Comment | None = parent, post: Post = post, counter: list[int] = counter
-            ) -> None:
-                counter[0] += 1
-                with transaction.atomic():
-                    comment_create(
-                        post=post, actor=actor, body=f"Bench reply {counter[0]}", parent=parent
-                    )
-                    transaction.set_rollback(True)
-
-            with CaptureQueriesContext(connection) as queries:
-                reply()
-            count = sum(1 for q in queries.captured_queries if not TRANSACTION_SQL.match(q["sql"]))
-            times = timed(reply, runs)
-            results.append(
-                Reply(
-                    existing=size,
-                    parent=parent_kind,
-                    tree_size=tree_size,
-                    p50=statistics.median(times),
-                    p95=percentile(times, 0.95),
-                    queries=count,
-                )
-            )
-    return results
+        reply(post, parent)  # warm
+    times: list[list[float]] = [[] for _ in targets]
+    for _ in range(runs):
+        for index, (_, _, post, parent, _) in enumerate(targets):
+            started = time.perf_counter()
+            reply(post, parent)
+            times[index].append((time.perf_counter() - started) * 1000)
+    return [
+        Reply(
+            existing=size,
+            parent=kind,
+            tree_size=tree_size,
+            p50=statistics.median(taken),
+            p95=percentile(taken, 0.95),
+            queries=count,
+        )
+        for (size, kind, _, _, tree_size), taken, count in zip(targets, times, queries, strict=True)
+    ]
 
 
 def measure_search(runs: int) -> list[SearchTime]:

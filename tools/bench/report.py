@@ -79,7 +79,9 @@ def reply_table(results: dict[str, Any]) -> list[str]:
         "|---:|---|---:|---:|---:|---:|---:|",
     ]
     for reply in results["replies"]:
-        target = "the post (new tree)" if reply["parent"] == "post" else "a comment"
+        target = {"post": "the post (new tree)", "comment": "a comment"}.get(
+            reply["parent"], f"a comment in the {reply['parent']}"
+        )
         lines.append(
             f"| {reply['existing']:,} | {target} | {reply['tree_size'] or '-'} | "
             f"{reply['p50']:.2f} | {reply['p95']:.2f} | {reply['p50'] / base_ms:.0f} | "
@@ -292,8 +294,9 @@ def markdown(results: dict[str, Any], other: dict[str, Any] | None) -> str:
         "",
         "forum.services.comment_create by a member who already follows the thread, each in a "
         "transaction rolled back (the thread keeps its size; the commit itself is not timed). "
-        "Queries exclude transaction control (BEGIN, savepoints, ROLLBACK). Reply to a comment: "
-        "to the first reply in the thread's biggest tree (the most lft/rght shifted).",
+        "Queries exclude transaction control (BEGIN, savepoints, ROLLBACK). A comment: the first "
+        "reply in a tree of about 50 comments (the same tree size in every thread); in the "
+        "biggest tree: the most lft/rght shifted. The targets take turns run by run.",
         "",
         *reply_table(results),
         "",
