@@ -330,6 +330,8 @@ def chart(out: Path, everything: list[dict[str, Any]]) -> Path | None:
     everything = sorted(everything, key=lambda r: r["sizes"]["comments"])
     figure, axes = plt.subplots(figsize=(12, 6.5))
     names = [(_key(p["name"]), p["user"]) for p in everything[-1]["pages"]]
+    colours = plt.get_cmap("tab20")
+    pages = list(dict.fromkeys(name for name, _ in names))
     for name, user in names:
         xs, ys = [], []
         for results in everything:
@@ -338,7 +340,8 @@ def chart(out: Path, everything: list[dict[str, Any]]) -> Path | None:
                     xs.append(results["sizes"]["comments"])
                     ys.append(page["p50"])
         style = "-" if user == "anonymous" else "--"
-        axes.plot(xs, ys, style, marker="o", label=f"{name} ({user})")
+        colour = colours(pages.index(name) % 20)
+        axes.plot(xs, ys, style, marker="o", color=colour, label=f"{name} ({user})")
     for results in everything:
         axes.annotate(
             results["profile"],
@@ -352,7 +355,7 @@ def chart(out: Path, everything: list[dict[str, Any]]) -> Path | None:
     axes.set_yscale("log")
     axes.set_xlabel("comments in the database")
     axes.set_ylabel("page p50, ms (in process)")
-    axes.set_title("Grassroots: page time against data size")
+    axes.set_title("Grassroots: page time against data size (solid: anonymous, dashed: member)")
     axes.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
     axes.grid(True, which="both", alpha=0.3)
     figure.tight_layout()

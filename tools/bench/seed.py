@@ -330,7 +330,7 @@ def seed_background(
                 "LEAST(%s, p.published_at + (g %% 2880) * interval '1 minute'), 1, 2, "
                 "%s + g, 0, m.id, p.id FROM generate_series(%s, %s) AS g "
                 "JOIN bg_post p ON p.n = g %% %s "
-                "JOIN bg_member m ON m.n = (g * 7919) %% %s "
+                "JOIN bg_member m ON m.n = (g::bigint * 7919) %% %s "
                 f"CROSS JOIN LATERAL {text_sql.format(n=30, seed='g')} AS t(body)",
                 [now, first_tree, start, start + size - 1, profile.posts, len(member_ids)],
             )
