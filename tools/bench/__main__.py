@@ -164,6 +164,44 @@ def machine() -> dict[str, Any]:
     }
 
 
+def results(
+    profile: str,
+    seeded: Any,
+    reused: bool,
+    phases: dict[str, float],
+    args: argparse.Namespace,
+    branches: dict[str, str],
+    ceiling: dict[str, Any],
+    measured: Any,
+) -> dict[str, Any]:
+    from accounts.models import User
+    from forum.models import Comment, Post
+
+    return {
+        "profile": profile,
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "sizes": {
+            "members": User.objects.count(),
+            "posts": Post.objects.count(),
+            "comments": Comment.objects.count(),
+        },
+        "seeded_seconds": seeded.seconds,
+        "reused": reused,
+        "phases": phases,
+        "args": vars(args),
+        "branches": branches,
+        "ceiling": ceiling,
+        "pages": [asdict(page) for page in measured.pages],
+        "replies": [asdict(reply) for reply in measured.replies],
+        "search": [asdict(hit) for hit in measured.search],
+    }
+
+
+def save(results: dict[str, Any]) -> None:
+    (OUT / f"results-{results['profile']}.json").write_text(json.dumps(results, indent=1))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     profile = PROFILES["large" if args.large else "small" if args.small else "default"]
@@ -189,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.test import Client
 
     from accounts.models import User
-    from forum.models import Comment, Post
+    from forum.models import Post
 
     from . import inprocess, load, report, seed
 
@@ -224,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     measured.search = inprocess.measure_search(args.runs)
     phases["search"] = time.perf_counter() - mark
 
+    # What is measured so far is kept, should the HTTP phase fail.
+    save(results(profile.name, seeded, reused, phases, args, branches, ceiling, measured))
     if not args.skip_http:
         if not load.have_wrk():
             print("wrk is missing: `make bench-deps` installs it (or pass --skip-http).")
@@ -244,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             for name in ("bare", "default"):
                 load.get(f"{base}/{name}/")
                 http_ceiling[name] = asdict(load.wrk(f"{base}/{name}/", **shape))
+                load.drain(base)
                 bar.advance(1)
         ceiling["http"] = http_ceiling
         with load.gunicorn(env, workers=args.workers, log=OUT / "gunicorn-app.log") as base:
@@ -253,32 +294,15 @@ def main(argv: list[str] | None = None) -> int:
                 result = load.wrk(base + page.url, cookie=page_cookie, **shape)
                 page.rps, page.http_p50, page.http_p99 = result.rps, result.p50, result.p99
                 page.http_errors = result.errors + (0 if status == 200 else 1)
+                load.drain(base)
                 bar.advance(1)
         bar.finish()
         phases["over HTTP"] = time.perf_counter() - mark
     phases["total"] = time.perf_counter() - begun
 
-    results = {
-        "profile": profile.name,
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": machine(),
-        "sizes": {
-            "members": User.objects.count(),
-            "posts": Post.objects.count(),
-            "comments": Comment.objects.count(),
-        },
-        "seeded_seconds": seeded.seconds,
-        "reused": reused,
-        "phases": phases,
-        "args": vars(args),
-        "branches": branches,
-        "ceiling": ceiling,
-        "pages": [asdict(page) for page in measured.pages],
-        "replies": [asdict(reply) for reply in measured.replies],
-        "search": [asdict(hit) for hit in measured.search],
-    }
-    (OUT / f"results-{profile.name}.json").write_text(json.dumps(results, indent=1))
-    text = report.write(OUT, results)
+    save(results(profile.name, seeded, reused, phases, args, branches, ceiling, measured))
+    results_now = json.loads((OUT / f"results-{profile.name}.json").read_text())
+    text = report.write(OUT, results_now)
     print()
     print(text)
     return 0

@@ -87,14 +87,29 @@ def wrk(
     return parse_wrk(done.stdout)
 
 
-def get(url: str, cookie: str | None = None) -> tuple[int, int]:
-    """One request: (status, body bytes)."""
+def get(url: str, cookie: str | None = None, timeout: float = 120) -> tuple[int, int]:
+    """One request: (status, body bytes); status 0 if it got no answer in time."""
     request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (loopback)
             return response.status, len(response.read())
     except urllib.error.HTTPError as error:
         return error.code, len(error.read())
+    except (urllib.error.URLError, OSError):
+        return 0, 0
+
+
+def drain(base: str, limit: float = 180) -> None:
+    """Wait until the server answers at once again: when wrk stops, the requests it left queued
+    (up to --connections of a slow page) are still being served, and would count against the next
+    page."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        status, _ = get(f"{base}/healthz", timeout=limit)
+        if status and time.monotonic() - started < 0.5:
+            return
+        time.sleep(0.5)
 
 
 @contextmanager
