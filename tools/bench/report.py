@@ -30,6 +30,11 @@ def _f(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
+def _rps(value: float | None) -> str:
+    """Requests per second: whole numbers, but a page slower than 10 a second keeps a decimal."""
+    return _f(value, 0 if value is None or value >= 10 else 1)
+
+
 def ceiling_lines(results: dict[str, Any]) -> list[str]:
     ceiling = results["ceiling"]
     inproc = ceiling["inprocess"]
@@ -66,7 +71,7 @@ def page_table(results: dict[str, Any]) -> list[str]:
         lines.append(
             f"| {page['name']}{status} | {page['user']} | {page['queries']} | {page['kb']:.0f} | "
             f"{page['comments']} | {page['p50']:.1f} | {page['p95']:.1f} | "
-            f"{page['p50'] / base_ms:.0f} | {_f(page['rps'], 0)}{errors} | {_f(share, 1)} | "
+            f"{page['p50'] / base_ms:.0f} | {_rps(page['rps'])}{errors} | {_f(share, 1)} | "
             f"{http} |"
         )
     return lines
