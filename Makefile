@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint fmt migrate demo lock browser balancer clean mutate bench
+.PHONY: help run serve test lint fmt migrate demo lock browser balancer clean mutate bench bench-deps
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:8000 with the worker"
@@ -16,7 +16,8 @@ help:
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
 	@echo "make browser - install Debian's Chromium for the browser tests (root, apt)"
 	@echo "make balancer - install Debian's HAProxy for the scale-out test (root, apt)"
-	@echo "make bench  - search at a million comments on PostgreSQL (DATABASE_URL; not in CI)"
+	@echo "make bench  - pages, replies, search on seeded PostgreSQL data, in process and over HTTP"
+	@echo "              (var/bench/report.md; BENCH_ARGS=\"--small\" or \"--large\"; not in CI)"
 	@echo "make mutate - mutation testing of the rule modules (cosmic-ray; slow, not in CI)"
 
 $(INSTALLED): requirements.lock
@@ -100,10 +101,21 @@ mutate: $(INSTALLED)
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check cosmic-ray==8.7.0
 	$(BIN)/python tools/mutate.py $(MUTATE_ARGS)
 
-# Search speed at a million comments (tools/bench.py): PostgreSQL only, in a database of its own
-# (DATABASE_URL, default grassroots_bench on 127.0.0.1, created if missing); not in CI.
-BENCH_ARGS ?= --large
+# The benchmark of issue 12 (tools/bench/): seeds a PostgreSQL database of its own per profile
+# (grassroots_bench, grassroots_bench_small, grassroots_bench_large on 127.0.0.1, created if missing,
+# reused while it holds the profile), measures every page in process and over HTTP (gunicorn and
+# wrk) against this machine's ceiling, and writes var/bench/report.md and var/bench/pages.png.
+# matplotlib (the chart) comes from tools/bench-requirements.txt, pinned with hashes, installed only
+# when missing; wrk from Debian (bench-deps, root). Not in CI.
+BENCH_ARGS ?=
 bench: $(INSTALLED)
-	@psql -q -h 127.0.0.1 -U postgres -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'grassroots_bench'" | grep -q 1 || \
-		psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE grassroots_bench"
-	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+	@$(BIN)/python -c "import matplotlib" 2>/dev/null || \
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+			--only-binary=:all: -r tools/bench-requirements.txt
+	@case " $(BENCH_ARGS) " in *" --skip-http "*) ;; *) command -v wrk >/dev/null || $(MAKE) bench-deps;; esac
+	$(BIN)/python -m tools.bench $(BENCH_ARGS)
+
+# wrk, the load generator `make bench` drives gunicorn with: Debian's package (root, apt).
+bench-deps:
+	@command -v wrk >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk)
