@@ -61,7 +61,7 @@ def _post_list(
 def home(request: HttpRequest) -> HttpResponse:
     promoted = list(
         with_hats(Post.objects.listed().filter(is_promoted=True).for_listing()).order_by(
-            "-published_at"
+            "-published_at", "-pk"
         )[:5]
     )
     # Only the promoted posts shown above are left out of Hot: a sixth still appears below.

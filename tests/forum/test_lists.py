@@ -179,6 +179,26 @@ def test_lists_read_their_rows_off_a_partial_index_without_counting(
     assert index in plan, plan
 
 
+def test_the_front_pages_promoted_posts_come_off_their_own_partial_index(client, member):
+    """Finding the (few, often no) promoted posts must not read every listed post."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(30):
+        factories.post(member, title=f"Post {n}")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("forum:home")).status_code == 200
+    promoted_query = next(q["sql"] for q in queries.captured_queries if "LIMIT 5" in q["sql"])
+    assert "is_promoted" in promoted_query
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + promoted_query)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "post_listed_promoted" in plan, plan
+
+
 def test_pages_of_a_list_go_on_without_a_total_and_odd_page_numbers_are_the_first(app, member):
     many_posts([member], 30)
     first = app.get(reverse("forum:newest"))
