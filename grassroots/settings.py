@@ -140,6 +140,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # Only for allauth's sessions page ("2 hours ago"), which loads its template tags.
+    "django.contrib.humanize",
     "csp",
     "allauth",
     "allauth.account",
@@ -317,11 +319,13 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # Links in allauth's emails use the site's own scheme (https in production; http for `make serve`).
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme
 
-# Changing the email address or the password asks for the password again (or a two-factor code)
-# unless the member logged in or re-authenticated in the last ACCOUNT_REAUTHENTICATION_TIMEOUT
-# seconds (allauth's default, 300). So do turning two-factor off and the views that use allauth's
-# reauthentication_required decorator (a campaign's supporter export).
+# Changing the email address asks for the password again (or a two-factor code) unless the member
+# gave it in the last ACCOUNT_REAUTHENTICATION_TIMEOUT seconds (logging in doesn't count: allauth
+# counts only re-authentication). So do setting up or turning off two-factor authentication and
+# the views behind allauth's reauthentication_required decorator (a campaign's supporter export).
+# Changing the password asks for the current one on its own form.
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 
 # Two-factor authentication (allauth.mfa). Any member may turn it on; moderators and staff must
 # (accounts.middleware.RequireTwoFactorMiddleware). An authenticator app (TOTP), a security key or

@@ -16,6 +16,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache, caches
 from django.core.cache.backends.db import DatabaseCache
+from django.urls import reverse
 
 from accounts.models import MODERATORS_GROUP, User
 
@@ -191,3 +192,23 @@ def app(django_app, db):
     """A WebTest browser: `app.get(url, user=member)` loads a page as that member, and
     `page.forms[...]` fills and submits the form exactly as the HTML renders it."""
     return django_app
+
+
+def force_login_fresh(client, user: User, password: str = PASSWORD) -> None:
+    """force_login, then the password given again (allauth's re-authentication), as a member who
+    has just confirmed it would be: what views behind reauthentication_required need."""
+    client.force_login(user)
+    response = client.post(reverse("account_reauthenticate"), {"password": password})
+    assert response.status_code == 302, response
+
+
+def give_password_again(response, password: str = PASSWORD):
+    """A WebTest response that allauth answered by asking for the password again: its rendered
+    form filled in and submitted. allauth then carries out the request it held (a POST too)."""
+    from tests.webforms import form_with
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(reverse("account_reauthenticate"))
+    form = form_with(response.follow(), "password")
+    form["password"] = password
+    return form.submit()
