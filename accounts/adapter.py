@@ -67,5 +67,5 @@ class MFAAdapter(DefaultMFAAdapter):
     Content-Security-Policy's img-src refuses. Inline, the XML declaration has no place."""
 
     def build_totp_svg(self, url: str) -> str:
-        svg = super().build_totp_svg(url)
+        svg = str(super().build_totp_svg(url))
         return svg[svg.index("<svg") :]

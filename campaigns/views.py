@@ -526,7 +526,7 @@ def dashboard(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@reauthentication_required
+@reauthentication_required  # type: ignore[untyped-decorator]  # allauth ships no types
 def export(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The supporters who agreed to be contacted, as CSV. POST: each export is recorded.
 

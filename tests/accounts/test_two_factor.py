@@ -215,7 +215,9 @@ def test_recovery_codes_are_viewed_downloaded_and_log_in_once(app, member):
         generate = reauthenticate(generate.follow()).follow()
     codes_page = form_to(generate, reverse("mfa_generate_recovery_codes")).submit().follow()
     assert codes_page.request.path == reverse("mfa_view_recovery_codes")
-    shown = codes_page.html.select_one("#recovery_codes").text.split()
+    codes = codes_page.html.select_one("#recovery_codes")
+    assert codes is not None
+    shown = codes.text.split()
     assert len(shown) == 10
     download = codes_page.click(href=reverse("mfa_download_recovery_codes"))
     assert download.content_type == "text/plain"

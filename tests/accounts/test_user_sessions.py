@@ -4,7 +4,7 @@ other sessions, as rendered (WebTest), with the site's own session engine too.""
 import pytest
 from allauth.usersessions.models import UserSession
 from django.urls import reverse
-from django_webtest import DjangoTestApp
+from django_webtest import DjangoTestApp  # type: ignore[import-untyped]
 
 from tests.conftest import PASSWORD
 from tests.webforms import form_to, form_with
