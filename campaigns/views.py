@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -525,8 +526,13 @@ def dashboard(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@reauthentication_required  # type: ignore[untyped-decorator]  # allauth ships no types
 def export(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    """The supporters who agreed to be contacted, as CSV. POST: each export is recorded."""
+    """The supporters who agreed to be contacted, as CSV. POST: each export is recorded.
+
+    Their names and email addresses: an organiser who hasn't given their password (or a
+    two-factor code) in the last ACCOUNT_REAUTHENTICATION_TIMEOUT seconds is asked for it first,
+    and allauth then answers this same POST with the file."""
     campaign = _organised(request, slug)
     try:
         supports, record = services.supporters_export(campaign=campaign, actor=request.user)

@@ -167,9 +167,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # Only for allauth's sessions page ("2 hours ago"), which loads its template tags.
+    "django.contrib.humanize",
     "csp",
     "allauth",
     "allauth.account",
+    # Two-factor authentication (TOTP, recovery codes, WebAuthn security keys) and the list of a
+    # member's signed-in sessions, both allauth's: their pages live under /accounts/2fa/ and
+    # /accounts/sessions/.
+    "allauth.mfa",
+    "allauth.usersessions",
     "mptt",
     # Background work (Django's Tasks API, backported): the database backend and its worker.
     "django_tasks",
@@ -194,8 +201,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Moderators and staff without two-factor authentication are sent to set it up before any
+    # moderator page or the admin (accounts.middleware.MODERATOR_URL_NAMES).
+    "accounts.middleware.RequireTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Records nothing per request unless USERSESSIONS_TRACK_ACTIVITY is on (it is off, below).
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
 ]
 
 ROOT_URLCONF = "grassroots.urls"
@@ -333,6 +345,30 @@ ACCOUNT_USER_DISPLAY = "accounts.models.user_display"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # Links in allauth's emails use the site's own scheme (https in production; http for `make serve`).
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme
+
+# Changing the email address asks for the password again (or a two-factor code) unless the member
+# gave it in the last ACCOUNT_REAUTHENTICATION_TIMEOUT seconds (logging in doesn't count: allauth
+# counts only re-authentication). So do setting up or turning off two-factor authentication and
+# the views behind allauth's reauthentication_required decorator (a campaign's supporter export).
+# Changing the password asks for the current one on its own form.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+
+# Two-factor authentication (allauth.mfa). Any member may turn it on; moderators and staff must
+# (accounts.middleware.RequireTwoFactorMiddleware). An authenticator app (TOTP), a security key or
+# passkey as the second factor (WebAuthn; not as a password-less log-in), and one-time recovery
+# codes for when neither is at hand.
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = SITE_NAME
+# WebAuthn insists on https, except that browsers treat http://127.0.0.1 and localhost as secure:
+# `make run` and `make serve` (SITE_URL on http) allow their plain-http origin; production never.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = urlsplit(SITE_URL).scheme == "http"
+# Sessions (allauth.usersessions): each log-in records its session's address and browser for the
+# member's sessions page, where they can end the others. Off: a write on every request to keep
+# "last seen" times.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # Forum -----------------------------------------------------------------------------------------
 

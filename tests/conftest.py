@@ -1,13 +1,22 @@
 """Shared fixtures: the personas every view test uses, and test-only settings."""
 
 import copy
+import time
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+)
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache, caches
 from django.core.cache.backends.db import DatabaseCache
+from django.urls import reverse
 
 from accounts.models import MODERATORS_GROUP, User
 
@@ -102,6 +111,20 @@ def make_member(username: str, **extra) -> User:
     return user
 
 
+def activate_totp(user: User) -> str:
+    """Turn on two-factor authentication (an authenticator app) for `user`, as allauth's set-up
+    page does, and return the secret the app would hold."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str, *, steps_ago: int = 0) -> str:
+    """The code the authenticator app shows now (allauth's own HOTP function)."""
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD - steps_ago
+    return format_hotp_value(hotp_value(secret, counter))
+
+
 @pytest.fixture
 def member(db) -> User:
     return make_member("alice", display_name="Alice Okafor")
@@ -114,8 +137,11 @@ def other_member(db) -> User:
 
 @pytest.fixture
 def moderator(db) -> User:
+    """A moderator (staff, in the Moderators group) with two-factor authentication on, as every
+    moderator must have before using moderator tools or the admin (accounts.middleware)."""
     user = make_member("maya", display_name="Maya Patel", is_staff=True)
     user.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    activate_totp(user)
     return user
 
 
@@ -126,7 +152,10 @@ def organiser(db) -> User:
 
 @pytest.fixture
 def superuser(db) -> User:
-    return User.objects.create_superuser("root", "root@example.org", "x-long-password-1")
+    """A superuser with two-factor authentication on (required for the admin)."""
+    user = User.objects.create_superuser("root", "root@example.org", "x-long-password-1")
+    activate_totp(user)
+    return user
 
 
 @pytest.fixture
@@ -163,3 +192,23 @@ def app(django_app, db):
     """A WebTest browser: `app.get(url, user=member)` loads a page as that member, and
     `page.forms[...]` fills and submits the form exactly as the HTML renders it."""
     return django_app
+
+
+def force_login_fresh(client, user: User, password: str = PASSWORD) -> None:
+    """force_login, then the password given again (allauth's re-authentication), as a member who
+    has just confirmed it would be: what views behind reauthentication_required need."""
+    client.force_login(user)
+    response = client.post(reverse("account_reauthenticate"), {"password": password})
+    assert response.status_code == 302, response
+
+
+def give_password_again(response, password: str = PASSWORD):
+    """A WebTest response that allauth answered by asking for the password again: its rendered
+    form filled in and submitted. allauth then carries out the request it held (a POST too)."""
+    from tests.webforms import form_with
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(reverse("account_reauthenticate"))
+    form = form_with(response.follow(), "password")
+    form["password"] = password
+    return form.submit()

@@ -16,7 +16,7 @@ from accounts.models import MODERATORS_GROUP, Notification, User
 from accounts.permissions import grant_group_permissions
 from forum import moderation
 from forum.models import ModerationAction
-from tests.conftest import make_member
+from tests.conftest import activate_totp, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +127,7 @@ def test_moderator_cannot_add_or_delete_members(moderator_client, member):
 
 def test_staff_with_change_user_but_not_superuser_still_cannot_edit_members(client, member):
     clerk = make_member("clerk", is_staff=True)
+    activate_totp(clerk)  # staff must have two-factor on for the admin
     clerk.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_user", "change_user"])
     )
@@ -140,6 +141,7 @@ def test_staff_with_change_user_but_not_superuser_still_cannot_edit_members(clie
 
 def test_staff_without_moderate_member_gets_no_member_actions(client, member):
     viewer = make_member("viewer", is_staff=True)
+    activate_totp(viewer)  # staff must have two-factor on for the admin
     viewer.user_permissions.add(Permission.objects.get(codename="view_user"))
     client.force_login(viewer)
     response = client.get(reverse("admin:accounts_user_changelist"))
@@ -271,8 +273,9 @@ def test_member_list_holds_a_constant_query_count(moderator_client, django_asser
     for i in range(30):
         make_member(f"member{i}")
     url = reverse("admin:accounts_user_changelist")
-    # session, user, the moderator's user and group permissions; then 2 counts (the page's and the
+    # session, user, the moderator's authenticators (the two-factor check), the moderator's user
+    # and group permissions; then 2 counts (the page's and the
     # "N total" one), the page of members, and the groups filter's groups. Nothing per member.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = moderator_client.get(url)
     assert len(response.context["cl"].result_list) >= 30

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django_tasks.signals import task_enqueued
 
 from accounts.tasks import email_message_send
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, force_login_fresh
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -47,7 +47,7 @@ def test_every_allauth_email_is_enqueued_outside_a_transaction(
     assert Client().post(reverse("account_signup"), taken).status_code == 302
     client.post(reverse("account_reset_password"), {"email": member.email})
     client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
-    client.force_login(member)
+    force_login_fresh(client, member)  # changing the address asks for the password again
     client.post(reverse("account_email"), {"action_add": "", "email": "alice.new@example.org"})
     client.post(
         reverse("account_email"),

@@ -6,7 +6,7 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from accounts.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, give_password_again
 from tests.webforms import form_to, form_with
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,9 @@ def add_address_under_settings(app, member, address: str) -> None:
     page = app.get(reverse("account_email"), user=member)
     form = form_with(page, "email", "action_add")
     form["email"] = address
-    assert "Confirmation email sent" in form.submit("action_add").follow().text
+    # allauth asks for the password again first (ACCOUNT_REAUTHENTICATION_REQUIRED).
+    added = give_password_again(form.submit("action_add")).follow()
+    assert "Confirmation email sent" in added.text
     assert not EmailAddress.objects.get(email=address).verified
     app.get(reverse("account_logout"))  # the page that asks
     form_to(app.get(reverse("account_logout")), reverse("account_logout")).submit()

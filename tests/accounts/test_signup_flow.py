@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from tests.conftest import force_login_fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -165,8 +166,9 @@ def test_password_change_requires_old_password(member_client, member):
     assert member.check_password("new-Long-pass-77")
 
 
-def test_email_change_takes_effect_only_once_verified(member_client, member, mailoutbox):
-    response = member_client.post(
+def test_email_change_takes_effect_only_once_verified(client, member, mailoutbox):
+    force_login_fresh(client, member)  # the password given again (re-authentication)
+    response = client.post(
         reverse("account_email"), {"action_add": "", "email": "alice.new@example.org"}
     )
     assert response.status_code == 302
@@ -174,7 +176,7 @@ def test_email_change_takes_effect_only_once_verified(member_client, member, mai
     assert member.email == "alice@example.org"
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["alice.new@example.org"]
-    member_client.post(confirmation_path(mailoutbox[0]))
+    client.post(confirmation_path(mailoutbox[0]))
     member.refresh_from_db()
     assert member.email == "alice.new@example.org"
     assert list(EmailAddress.objects.filter(user=member).values_list("email", flat=True)) == [

@@ -88,13 +88,20 @@ def in_the_header(page):
     return page.get_by_role("banner").locator(".current-user")
 
 
-def log_in(page, username, *, logged_in=in_the_header):
-    """Log in as `username` (password PASSWORD) through the real form, then wait until
+def log_in(page, username, *, logged_in=in_the_header, totp_secret=None):
+    """Log in as `username` (password PASSWORD) through the real form, and with a code from the
+    authenticator app when they have two-factor on (totp_secret), then wait until
     logged_in(page) is visible."""
     from playwright.sync_api import expect
+
+    from tests.conftest import totp_code
 
     page.goto("/accounts/login/")
     page.get_by_label("Username or email").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
+    if totp_secret:
+        page.wait_for_url("**/accounts/2fa/authenticate/")
+        page.locator("input[name='code']").fill(totp_code(totp_secret))
+        page.get_by_role("button", name="Sign In").click()
     expect(logged_in(page)).to_be_visible()

@@ -15,7 +15,7 @@ from forum import moderation
 from forum.models import Report
 from tests.browser.conftest import log_in
 from tests.campaigns import factories as campaign_factories
-from tests.conftest import PASSWORD, make_member
+from tests.conftest import PASSWORD, activate_totp, make_member
 from tests.forum import factories
 
 pytestmark = [
@@ -93,7 +93,9 @@ def world(settings, tmp_path):
     chat = conversations.conversation_start(
         actor=alice, recipients=[bob], subject="Drinks at conference?", body="Sunday?"
     )
-    return {"post": post, "campaign": campaign, "alice": alice, "chat": chat}
+    # Moderators and staff have two-factor on (the admin and moderator tools require it).
+    secrets = {"maya": activate_totp(maya), "root": activate_totp(root)}
+    return {"post": post, "campaign": campaign, "alice": alice, "chat": chat, "totp": secrets}
 
 
 def test_anonymous_pages_raise_no_policy_violation(page, world):
@@ -130,6 +132,9 @@ def test_a_members_pages_raise_no_policy_violation(page, world):
         "/notifications/",
         "/account/profile/",
         "/accounts/password/change/",
+        "/accounts/2fa/",
+        "/accounts/sessions/",
+        "/accounts/2fa/totp/activate/",  # asks for the password again first
         "/messages/",
         "/messages/new/",
         world["chat"].get_absolute_url(),
@@ -153,6 +158,9 @@ def test_a_members_pages_raise_no_policy_violation(page, world):
     page.goto("/accounts/email/")
     page.get_by_label("Change to").fill("bob.new@example.org")
     page.get_by_role("button", name="Change Email").click()
+    # allauth asks for the password again first, then makes the change.
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("button", name="Cancel Change")).to_be_visible()
     watch.check()
 
@@ -172,7 +180,7 @@ def test_an_organisers_pages_raise_no_policy_violation(page, world):
 
 def test_a_moderators_pages_raise_no_policy_violation(page, world):
     watch = PolicyWatch(page)
-    log_in(page, "maya")
+    log_in(page, "maya", totp_secret=world["totp"]["maya"])
     post = world["post"]
     for path in [
         "/moderation/reports/",
@@ -194,7 +202,7 @@ def test_a_moderators_pages_raise_no_policy_violation(page, world):
 
 def test_the_admin_raises_no_policy_violation_for_staff(page, world):
     watch = PolicyWatch(page)
-    log_in(page, "root")
+    log_in(page, "root", totp_secret=world["totp"]["root"])
     alice, campaign = world["alice"], world["campaign"]
     section = world["post"].section
     for path in [

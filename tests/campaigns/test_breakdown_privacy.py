@@ -11,7 +11,7 @@ import pytest
 from accounts.models import Affiliation, Visibility
 from campaigns import services
 from campaigns.models import SupporterExport
-from tests.conftest import make_member
+from tests.conftest import force_login_fresh, give_password_again, make_member
 
 from . import factories
 from .test_dashboard import dashboard_url, rows_of, supporter_with
@@ -37,7 +37,7 @@ def test_three_unnamed_supporters_sharing_a_branch_are_not_shown_by_it(client, c
     # profiles showed up as "Branch X: 3".
     for i in range(3):
         supporter_with(campaign, f"quiet{i}", branch=("Branch X", Visibility.MEMBERS))
-    client.force_login(owner)
+    force_login_fresh(client, owner)
     html = client.get(dashboard_url(campaign)).content.decode()
     assert "Branch X" not in html
     assert rows_of(html, "Party branch") == {NOT_VISIBLE: "0", NOT_NAMED: "3"}
@@ -56,7 +56,7 @@ def test_named_and_unnamed_supporters_of_one_branch_count_only_the_named(client,
     supporter_with(
         campaign, "member-only", branch=("Branch Y", Visibility.MEMBERS), name_visibility="members"
     )
-    client.force_login(owner)
+    force_login_fresh(client, owner)
     tables = breakdown(client, campaign)
     assert tables["Party branch"] == {
         "Branch X": "3",
@@ -74,7 +74,7 @@ def test_an_unnamed_supporter_joining_changes_only_the_not_named_count(client, c
         supporter_with(
             campaign, f"named{i}", branch=("Branch X", Visibility.PUBLIC), name_visibility="public"
         )
-    client.force_login(owner)
+    force_login_fresh(client, owner)
     before = breakdown(client, campaign)
     supporter_with(
         campaign, "newcomer", branch=("Branch X", Visibility.PUBLIC), union=("GMB", "public")
@@ -99,7 +99,7 @@ def test_unnamed_supporters_affiliations_never_change_the_dashboard(client, camp
             name_visibility=["public", "members"][i % 2],
         )
     quiet = [supporter_with(campaign, f"quiet{i}") for i in range(3)]
-    client.force_login(owner)
+    force_login_fresh(client, owner)
     html = page_without_tokens(client, campaign)
     assert "Branch X" in html  # the named supporters are broken down
     choices = itertools.product(["Branch X", "Branch Z"], list(Visibility))
@@ -127,7 +127,7 @@ def test_breakdown_adds_up_to_the_totals_without_saying_more(client, campaign, o
         )
     for i in range(4):
         supporter_with(campaign, f"q{i}", branch=("Branch Y", Visibility.PUBLIC))
-    client.force_login(owner)
+    force_login_fresh(client, owner)
     html = client.get(dashboard_url(campaign)).content.decode()
     assert "<dt>Counted, not named</dt><dd>4</dd>" in html
     assert '<dd class="total-supporters">9</dd>' in html
@@ -141,7 +141,7 @@ def test_breakdown_adds_up_to_the_totals_without_saying_more(client, campaign, o
 
 def test_choosing_to_be_named_puts_a_supporter_in_the_breakdown(client, campaign, owner):
     users = [supporter_with(campaign, f"q{i}", branch=("Branch X", "members")) for i in range(3)]
-    client.force_login(owner)
+    force_login_fresh(client, owner)
     assert "Branch X" not in breakdown(client, campaign)["Party branch"]
     for user in users:
         services.support_change(
@@ -157,7 +157,7 @@ def test_export_has_no_affiliations_and_only_those_who_agreed_to_contact(app, ca
     supporter_with(campaign, "contact", branch=("Branch X", "public"), contact_ok=True)
     supporter_with(campaign, "nocontact", branch=("Branch X", "public"))
     page = app.get(dashboard_url(campaign), user=owner)
-    response = page.forms["export-form"].submit()
+    response = give_password_again(page.forms["export-form"].submit())
     assert response.content_type == "text/csv"
     rows = list(csv.reader(StringIO(response.body.decode("utf-8-sig"))))
     assert rows[0] == ["name", "email", "supported_on", "name_shown"]
@@ -180,5 +180,5 @@ def test_co_organisers_see_the_same_rule(client, campaign, owner):
             visibility="public",
             consented_at=co.date_joined,
         )
-    client.force_login(co)
+    force_login_fresh(client, co)
     assert breakdown(client, campaign)["Trade union"] == {NOT_VISIBLE: "0", NOT_NAMED: "3"}

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Affiliation, Visibility
 from campaigns.models import Support, SupporterExport
-from tests.conftest import make_member
+from tests.conftest import force_login_fresh, make_member
 
 from . import factories
 
@@ -58,7 +58,7 @@ def test_dashboard_shows_totals_chart_and_table(client, campaign, owner):
     for i in range(3):
         supporter_with(campaign, f"early{i}", days_ago=5, contact_ok=True)
     supporter_with(campaign, "today", name_visibility="public")
-    client.force_login(owner)
+    force_login_fresh(client, owner)
     html = client.get(dashboard_url(campaign)).content.decode()
     assert '<dd class="total-supporters">4</dd>' in html
     assert '<dd class="total-contactable">3</dd>' in html
@@ -80,7 +80,7 @@ def test_breakdown_counts_only_affiliations_organisers_may_see(client, campaign,
     for i in range(4):
         supporter_with(campaign, f"priv{i}", branch=("Secret Branch", Visibility.PRIVATE), **named)
     supporter_with(campaign, "lone", branch=("Tiny Branch", Visibility.PUBLIC), **named)
-    client.force_login(owner)
+    force_login_fresh(client, owner)
     html = client.get(dashboard_url(campaign)).content.decode()
     assert "Secret Branch" not in html
     assert "Tiny Branch" not in html  # under 3: folded into "others"
@@ -116,9 +116,9 @@ def test_dashboard_query_count_is_constant(
             name_visibility=["public", "members", "hidden"][i % 3],
         )
     for _ in range(3):
-        client.force_login(owner)
+        force_login_fresh(client, owner)
         client.post(export_url(campaign))
-    client.force_login(co_organiser)
+    force_login_fresh(client, co_organiser)
     # session, user, groups (header), campaign, the viewer's role, totals, supporters per day,
     # branch and union breakdown (with the named total in the same query), exports (+who)
     with django_assert_num_queries(9):
@@ -131,7 +131,7 @@ def test_dashboard_query_count_is_constant(
 def test_suspended_organiser_export_is_refused_with_a_message(client, campaign, owner):
     owner.suspended_until = timezone.now() + timedelta(days=1)
     owner.save()
-    client.force_login(owner)
+    force_login_fresh(client, owner)
     response = client.post(export_url(campaign), follow=True)
     assert "Your account is suspended" in response.content.decode()
     assert not SupporterExport.objects.exists()
@@ -144,7 +144,7 @@ def test_export_is_a_csv_of_contactable_supporters_only(client, campaign, co_org
     supporter_with(campaign, "yes1", contact_ok=True, name_visibility="public")
     supporter_with(campaign, "no1", contact_ok=False)
     supporter_with(campaign, "yes2", contact_ok=True)
-    client.force_login(co_organiser)
+    force_login_fresh(client, co_organiser)
     response = client.post(export_url(campaign))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -177,7 +177,7 @@ def test_every_cell_is_safe_from_formula_injection(client, campaign, owner):
     for username, name in evil:
         user = make_member(username, display_name=name)
         factories.support(campaign, user, contact_ok=True)
-    client.force_login(owner)
+    force_login_fresh(client, owner)
     response = client.post(export_url(campaign))
     rows = list(csv.reader(StringIO(response.content.decode("utf-8-sig"))))[1:]
     names = [row[0] for row in rows]
@@ -188,14 +188,14 @@ def test_every_cell_is_safe_from_formula_injection(client, campaign, owner):
 
 
 def test_export_is_post_only(client, campaign, owner):
-    client.force_login(owner)
+    force_login_fresh(client, owner)
     assert client.get(export_url(campaign)).status_code == 405
     assert not SupporterExport.objects.exists()
 
 
 def test_non_organisers_cannot_export_or_see_the_dashboard(client, campaign, supporter, moderator):
     for user in (supporter, moderator, make_member("nosy")):
-        client.force_login(user)
+        force_login_fresh(client, user)
         assert client.post(export_url(campaign)).status_code == 403
         assert client.get(dashboard_url(campaign)).status_code == 403
     assert not SupporterExport.objects.exists()
@@ -208,6 +208,6 @@ def test_anonymous_is_sent_to_log_in(client, campaign):
 
 
 def test_strangers_get_404_on_a_drafts_dashboard(client, draft, member):
-    client.force_login(member)
+    force_login_fresh(client, member)
     assert client.get(dashboard_url(draft)).status_code == 404
     assert client.post(export_url(draft)).status_code == 404

@@ -1,14 +1,18 @@
 """The campaign list's section filter and the dashboard's CSV download, used as rendered (WebTest)."""
 
 import csv
+from datetime import timedelta
 from io import StringIO
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns import services
 from campaigns.models import SupporterExport
-from tests.conftest import make_member
+from tests.conftest import give_password_again, make_member
 from tests.webforms import form_to
 
 from . import factories
@@ -76,7 +80,11 @@ def test_dashboard_download_the_csv_as_rendered(app, campaign, owner, supporter)
     detail = app.get(campaign.get_absolute_url(), user=owner)
     dashboard = detail.click(href=reverse("campaigns:dashboard", args=[campaign.slug]))
     assert "A CSV of the 2 supporters who ticked" in dashboard.text
-    download = form_to(dashboard, reverse("campaigns:export", args=[campaign.slug])).submit()
+    # The supporters' names and addresses: allauth asks for the password again first (a log-in
+    # this browser made earlier doesn't count), then answers the same POST with the file.
+    asked = form_to(dashboard, reverse("campaigns:export", args=[campaign.slug])).submit()
+    assert SupporterExport.objects.count() == 0
+    download = give_password_again(asked)
 
     assert download.status_code == 200
     assert download.content_type == "text/csv"
@@ -99,3 +107,22 @@ def test_dashboard_download_the_csv_as_rendered(app, campaign, owner, supporter)
     assert len(exports) == 1
     assert "Olu Adeyemi" in exports[0].text
     assert exports[0].select("td")[-1].text == "2"
+
+
+def test_the_export_asks_for_the_password_again_once_it_is_stale(app, campaign, owner, supporter):
+    export = reverse("campaigns:export", args=[campaign.slug])
+    dashboard = app.get(reverse("campaigns:dashboard", args=[campaign.slug]), user=owner)
+    give_password_again(form_to(dashboard, export).submit())
+    # Within ACCOUNT_REAUTHENTICATION_TIMEOUT (allauth's 300 seconds) the next one just downloads.
+    again = form_to(app.get(reverse("campaigns:dashboard", args=[campaign.slug])), export).submit()
+    assert again.content_type == "text/csv"
+    # After it, the password is asked for again, and a wrong one gets no file.
+    later = timezone.now() + timedelta(seconds=settings.ACCOUNT_REAUTHENTICATION_TIMEOUT + 1)
+    with time_machine.travel(later):
+        dashboard = app.get(reverse("campaigns:dashboard", args=[campaign.slug]))
+        asked = form_to(dashboard, export).submit()
+        refused = give_password_again(asked, password="not-my-password")
+        assert refused.status_code == 200
+        assert "Incorrect password." in refused.text
+        assert give_password_again(asked).content_type == "text/csv"
+    assert SupporterExport.objects.count() == 3

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import MODERATORS_GROUP, User
 from campaigns import services
-from tests.conftest import make_member
+from tests.conftest import activate_totp, force_login_fresh, make_member
 
 from . import factories
 
@@ -37,6 +37,7 @@ def build(state: str) -> tuple:
         "moderator": moderator,
     }
     moderator.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    activate_totp(moderator)
     services.organiser_add(campaign=campaign, actor=owner, member=co_organiser)
     if state != "draft":
         factories.support(campaign, supporter, contact_ok=True)
@@ -52,7 +53,7 @@ POSTED = {"reopen": {"reason": "Closed by mistake"}}
 def request(campaign, users, persona, method, name, *extra):
     client = Client()
     if users[persona] is not None:
-        client.force_login(users[persona])
+        force_login_fresh(client, users[persona])
     url = reverse(f"campaigns:{name}", args=[campaign.slug, *extra])
     if method == "post":
         return client.post(url, POSTED.get(name, {}))

@@ -8,7 +8,7 @@ from campaigns import services
 from campaigns.models import Campaign
 from campaigns.services import ActionRefused
 from forum.models import ModerationAction
-from tests.conftest import make_member
+from tests.conftest import activate_totp, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +95,7 @@ def test_non_moderators_cannot_reopen(client, closed, who, request):
 
 def test_superuser_reopens_without_being_in_the_moderators_group(client, closed):
     admin = make_member("root", is_staff=True, is_superuser=True)
+    activate_totp(admin)
     client.force_login(admin)
     assert client.post(reopen_url(closed), {"reason": REASON}).status_code == 302
     closed.refresh_from_db()

@@ -11,7 +11,7 @@ from accounts.models import Notification
 from forum import moderation
 from forum.models import ContentState, ModerationAction, Post, Report
 from forum.services import ActionRefused
-from tests.conftest import make_member
+from tests.conftest import activate_totp, make_member
 
 from . import factories
 
@@ -167,9 +167,9 @@ def test_queue_query_count_is_constant(client, moderator, member, django_assert_
             moderation.report_create(actor=r, target=p, reason="spam")
             moderation.report_create(actor=r, target=c, reason="abuse")
     client.force_login(moderator)
-    # session, user, groups, reports (+reporters), posts (+authors), comments (+authors, posts)
-    # (content types are cached)
-    with django_assert_num_queries(6):
+    # session, user, authenticators (the two-factor check), groups, reports (+reporters), posts
+    # (+authors), comments (+authors, posts) (content types are cached)
+    with django_assert_num_queries(7):
         response = client.get(reverse("forum:report-queue"))
     assert response.content.decode().count('class="report-group"') == 24
 
@@ -306,6 +306,7 @@ def test_superuser_can_moderate(client, comment, db):
     from accounts.models import User
 
     root = User.objects.create_superuser("root", "root@example.org", "long-password-123")
+    activate_totp(root)
     client.force_login(root)
     response = client.post(moderate_url("comment", comment.pk), {"action": "remove", "reason": "x"})
     assert response.status_code == 302

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from forum import moderation
 from forum.models import ModerationAction, Post
-from tests.conftest import make_member
+from tests.conftest import activate_totp, make_member
 
 from . import factories
 
@@ -25,6 +25,7 @@ ALLOWED = {"moderator", "superuser"}
 @pytest.fixture
 def people(member, other_member, moderator):
     root = User.objects.create_superuser("root", "root@example.org", "long-password-123")
+    activate_totp(root)
     return {"member": member, "author": other_member, "moderator": moderator, "superuser": root}
 
 
