@@ -3,13 +3,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from .models import Affiliation, OutboundEmail, User
+from .services import AccountDeletionRefused, account_delete
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import _FieldsetSpec
@@ -37,6 +41,59 @@ class SuspendedFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.exclude(suspended_until__gt=now)
         return queryset
+
+
+class AccountDeleteAdminForm(forms.Form):
+    erase_content = forms.BooleanField(
+        required=False,
+        label="Also erase the text of their posts, comments and messages",
+        help_text="Only if the member asked for it. Without it their writing stays, under "
+        "“[deleted member]”.",
+    )
+
+
+@admin.action(
+    description="Delete selected accounts (keeps threads whole)", permissions=["delete_account"]
+)
+def delete_accounts(
+    modeladmin: admin.ModelAdmin[User], request: HttpRequest, queryset: QuerySet[User]
+) -> TemplateResponse | None:
+    """Delete members' accounts on their request, through accounts.services.account_delete (the
+    same as a member deleting their own): a page first says what happens and asks whether their
+    text goes too. Each account is its own transaction, so one refusal doesn't undo the others."""
+    actor = request.user
+    if not isinstance(actor, User):  # never: the admin site lets in only logged-in staff
+        return None
+    members = list(queryset.filter(deleted_at__isnull=True).order_by("pk"))
+    if not members:
+        modeladmin.message_user(request, "Nothing to do for the selection.", messages.INFO)
+        return None
+    if "apply" not in request.POST:
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Delete selected accounts",
+            "opts": modeladmin.model._meta,
+            "form": AccountDeleteAdminForm(),
+            "members": members,
+            "action_name": request.POST["action"],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/accounts/user/delete_accounts.html", context)
+    form = AccountDeleteAdminForm(request.POST)
+    erase = form.is_valid() and form.cleaned_data["erase_content"]
+    done = 0
+    for member in members:
+        try:
+            account_delete(user=member, actor=actor, erase_content=erase)
+        except AccountDeletionRefused as refused:
+            modeladmin.message_user(request, f"Not done for {member}: {refused}", messages.WARNING)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(
+            request, f"Deleted {done} account{'' if done == 1 else 's'}.", messages.SUCCESS
+        )
+    return None
 
 
 @admin.register(User)
@@ -77,6 +134,7 @@ class UserAdmin(DjangoUserAdmin[User]):
         "suspension_reason",
     ]
     inlines = [AffiliationInline]
+    actions = [delete_accounts]
 
     # A staff member holding change_user is still refused: emails, passwords, groups and staff
     # flags are for superusers only. Without change permission Django shows the read-only view,
@@ -88,7 +146,15 @@ class UserAdmin(DjangoUserAdmin[User]):
         return request.user.is_superuser and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        return request.user.is_superuser and super().has_delete_permission(request, obj)
+        # Never a raw delete, even for superusers: it would tear the comment trees (authors are
+        # PROTECTed) or, where nothing protects, leave no tombstone. The "Delete selected
+        # accounts" action goes through account_delete instead.
+        return False
+
+    def has_delete_account_permission(self, request: HttpRequest) -> bool:
+        """What the delete_accounts action requires: accounts.delete_user (superusers have it)."""
+        user = request.user
+        return isinstance(user, User) and user.is_staff and user.has_perm("accounts.delete_user")
 
     def has_moderate_member_permission(self, request: HttpRequest) -> bool:
         """What the suspend/ban admin actions require (@admin.action(permissions=[...]))."""

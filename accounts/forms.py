@@ -111,3 +111,17 @@ class NotificationSettingsForm(forms.Form):
 
     def choices(self) -> dict[str, Delivery]:
         return {name: Delivery(value) for name, value in self.cleaned_data.items()}
+
+
+class AccountDeleteForm(forms.Form):
+    erase_content = forms.BooleanField(
+        required=False,
+        label="Also erase the text of my posts, comments and messages",
+        help_text="They stay in place as “deleted” so replies to them keep their place, but what "
+        "you wrote, and its earlier versions, is gone.",
+    )
+    confirm = forms.BooleanField(
+        required=True,
+        label="I understand that deleting my account is permanent and cannot be undone",
+        error_messages={"required": "Tick this box to confirm that you want your account deleted."},
+    )

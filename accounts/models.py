@@ -62,6 +62,9 @@ class User(AbstractUser):
     # (A ban is is_active=False: no log-in at all.)
     suspended_until = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=300, blank=True)
+    # Set when the account was deleted (accounts.services.account_delete): the row stays, scrubbed
+    # of everything personal, so the threads it wrote in stay whole under "[deleted member]".
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # AbstractUser's first_name/last_name are never asked for: we collect the minimum.
 
@@ -101,7 +104,13 @@ class User(AbstractUser):
                 raise ValidationError({"username": error}) from None
 
     @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
     def name(self) -> str:
+        if self.deleted_at is not None:
+            return DELETED_MEMBER
         return self.display_name or self.username
 
     def get_absolute_url(self) -> str:
@@ -122,6 +131,9 @@ class User(AbstractUser):
 
 
 MODERATORS_GROUP = "Moderators"
+
+# What stands for a deleted account's name wherever its posts, comments and messages still show.
+DELETED_MEMBER = "[deleted member]"
 
 
 def user_display(user: User) -> str:

@@ -107,6 +107,8 @@ def _unconfirmed_accounts(now: datetime) -> QuerySet[Any]:
         date_joined__lt=now - timedelta(days=settings.RETENTION_UNVERIFIED_DAYS),
         is_staff=False,
         is_superuser=False,
+        # A deleted account has no address left either: its tombstone stays (accounts.services).
+        deleted_at__isnull=True,
     ).filter(~Exists(confirmed))
 
 
@@ -131,7 +133,7 @@ def _old_notifications(now: datetime) -> QuerySet[Any]:
     return Notification.objects.filter(created_at__lt=months_ago(now, months))
 
 
-def _delete_notifications(queryset: QuerySet[Any]) -> int:
+def delete_notifications(queryset: QuerySet[Any]) -> int:
     """Delete, and take the unread ones off their members' unread counts."""
     from .models import User
 
@@ -172,5 +174,5 @@ def register_account_rules() -> None:
             f"{settings.RETENTION_NOTIFICATIONS_MONTHS} months"
         ),
         due=_old_notifications,
-        act=_delete_notifications,
+        act=delete_notifications,
     )

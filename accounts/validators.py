@@ -10,6 +10,7 @@ remain (0/O, 1/I/l, rn/m: Unicode's UTS #39 confusables), so a username is also 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 
@@ -73,6 +74,10 @@ def username_skeleton(username: str) -> str:
     return text.translate(_SEPARATORS)
 
 
+# What account deletion renames a member to (accounts.services.account_delete).
+_DELETED_ACCOUNT = re.compile(r"deleted[\W_]*\d.*")
+
+
 def reserved_skeletons() -> set[str]:
     names = [*settings.ACCOUNT_USERNAME_BLACKLIST, settings.SITE_NAME]
     return {username_skeleton(name) for name in names}
@@ -84,7 +89,9 @@ def validate_username_available(
     """Refuse a username that is, or looks like, a member's or a reserved one: one indexed query
     (User.username_skeleton is unique)."""
     skeleton = username_skeleton(username)
-    if not allow_reserved and skeleton in reserved_skeletons():
+    if not allow_reserved and (
+        skeleton in reserved_skeletons() or _DELETED_ACCOUNT.fullmatch(username.casefold())
+    ):
         raise ValidationError(USERNAME_UNAVAILABLE, code="username_taken")
     members = get_user_model()._default_manager.filter(username_skeleton=skeleton)
     if exclude_pk is not None:

@@ -1,7 +1,10 @@
+from collections.abc import Callable
 from datetime import date
 
+from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -9,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .forms import NotificationSettingsForm, ProfileForm
+from .forms import AccountDeleteForm, NotificationSettingsForm, ProfileForm
 from .http import AuthenticatedHttpRequest
 from .models import Block, Delivery, User
 from .preferences import (
@@ -21,8 +24,10 @@ from .preferences import (
 )
 from .profile_sections import profile_sections
 from .services import (
+    AccountDeletionRefused,
     BlockRefused,
     ProfileRefused,
+    account_delete,
     block_create,
     block_remove,
     notifications_mark_read,
@@ -73,6 +78,35 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.success(request, "Your profile is saved.")
             return redirect(user.get_absolute_url())
     return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+_AccountView = Callable[[AuthenticatedHttpRequest], HttpResponse]
+# The page explains; deleting needs a recent log-in: allauth asks for the password again (its
+# middleware catches ReauthenticationRequired) and then replays the POST. (allauth is untyped.)
+_recently_authenticated: Callable[[_AccountView], _AccountView] = reauthentication_required(
+    allow_get=True
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_recently_authenticated
+def account_delete_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_delete(
+                user=request.user,
+                actor=request.user,
+                erase_content=form.cleaned_data["erase_content"],
+            )
+        except AccountDeletionRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            logout(request)
+            messages.success(request, "Your account has been deleted.")
+            return redirect("forum:home")
+    return render(request, "accounts/account_delete.html", {"form": form})
 
 
 # The date of this version of the privacy notice (templates/accounts/privacy.html): change it

@@ -64,6 +64,13 @@ class CampaignsConfig(AppConfig):
         from .retention import register_campaign_rules
 
         register_campaign_rules()
+        # Deleting an account: supports go (counts corrected), campaigns they own pass on or
+        # close. Before forum's handler, so a discussion post passes on before forum erases it.
+        from accounts.deletion import register_deletion_handler
+
+        from .services import account_delete_campaigns
+
+        register_deletion_handler("campaigns", account_delete_campaigns, position=10)
 
     def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo

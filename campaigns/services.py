@@ -673,3 +673,82 @@ def supporters_export(*, campaign: Campaign, actor: User) -> tuple[list[Support]
     )
     export = SupporterExport.objects.create(campaign=campaign, by=actor, row_count=len(supports))
     return supports, export
+
+
+# Account deletion (accounts.deletion) ------------------------------------------------------------
+
+DELETION_CLOSING_STORY = (
+    "This campaign closed because the member who ran it deleted their account, and it had no "
+    "co-organiser to take it on. Thank you to everyone who supported it."
+)
+
+
+def account_delete_campaigns(user: User, *, erase_content: bool) -> None:
+    """campaigns' part of deleting an account (accounts.services.account_delete calls it, holding
+    the member's row lock): their supports go, each campaign's count moved back, as
+    support_withdraw does; their co-organiser roles go; each campaign they own passes to its
+    longest-serving co-organiser (the discussion post with it), or, with none, a draft is deleted
+    and an open campaign closes as withdrawn, telling its supporters (whatever the member's
+    suspension: the rules for closing are an organiser's, not the deletion's). A closed or
+    archived campaign without a co-organiser keeps its page, under "[deleted member]".
+    Campaigns are locked in pk order."""
+    supported = set(Support.objects.filter(user=user).values_list("campaign_id", flat=True))
+    organised = set(Organiser.objects.filter(user=user).values_list("campaign_id", flat=True))
+    for campaign_id in sorted(supported | organised):
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        if campaign_id in supported:
+            Support.objects.filter(campaign=campaign, user=user).delete()
+            Campaign.objects.filter(pk=campaign_id).update(support_count=F("support_count") - 1)
+        role = Organiser.objects.filter(campaign=campaign, user=user).first()
+        if role is None:
+            continue
+        role.delete()
+        if role.role == Organiser.Role.OWNER:
+            _pass_on_or_close(campaign, user)
+    pagecache.bump_on_commit()  # .update() and a queryset's delete() send no signal
+
+
+def _pass_on_or_close(campaign: Campaign, user: User) -> None:
+    successor = (
+        Organiser.objects.filter(campaign=campaign)
+        .select_related("user")
+        .order_by("added_at", "pk")
+    ).first()
+    if successor is not None:
+        successor.role = Organiser.Role.OWNER
+        successor.save(update_fields=["role"])
+        campaign.created_by = successor.user
+        campaign.save(update_fields=["created_by"])
+        if (
+            campaign.discussion_id is not None
+        ):  # campaign, then post: discussion_follow_campaign's order
+            Post.objects.select_for_update().filter(pk=campaign.discussion_id).update(
+                author=successor.user
+            )
+        notification_send(
+            recipients=[successor.user],
+            kind="campaign_organiser",
+            message=f'You now own "{campaign.title}": the member who ran it deleted their account.',
+            url=campaign.get_absolute_url(),
+        )
+        return
+    if campaign.is_draft:
+        campaign.delete()
+        return
+    if campaign.is_open:
+        story = DELETION_CLOSING_STORY
+        campaign.status, campaign.outcome = Campaign.Status.CLOSED, Campaign.Outcome.WITHDRAWN
+        campaign.closing_story, campaign.closing_story_html = story, render_markdown(story)
+        campaign.closed_at = timezone.now()
+        campaign.save(
+            update_fields=["status", "outcome", "closing_story", "closing_story_html", "closed_at"]
+        )
+        _tell_supporters(
+            campaign,
+            key=f"campaign:{campaign.pk}:closed:{campaign.closed_at:%Y%m%dT%H%M%S%f}",
+            kind="campaign_closed",
+            message=f'"{campaign.title}" is closed: withdrawn.',
+            url=f"{campaign.get_absolute_url()}#outcome",
+            subject=f"{campaign.title}: withdrawn",
+            text=story,
+        )

@@ -23,6 +23,13 @@ class ConversationsConfig(AppConfig):
         from .models import Message
 
         register_reportable("message", Message, related=["author"])
+        # Deleting an account: they leave their conversations; their messages stay for the
+        # others, or are erased if they ask (accounts never imports conversations).
+        from accounts.deletion import register_deletion_handler
+
+        from .services import account_delete_conversations
+
+        register_deletion_handler("conversations", account_delete_conversations, position=20)
 
     def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo

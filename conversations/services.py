@@ -252,3 +252,27 @@ def moderator_view_record(*, message: Message, actor: User) -> ModeratorView:
     if not (actor.is_moderator and message.is_visible_to(actor)):
         raise ActionRefused("Only moderators can read reported messages.")
     return ModeratorView.objects.create(moderator=actor, message=message)
+
+
+def account_delete_conversations(user: User, *, erase_content: bool) -> None:
+    """conversations' part of deleting an account (accounts.services.account_delete calls it,
+    holding the member's row lock): they leave every conversation they are in; their messages stay
+    for the others, under "[deleted member]", unless `erase_content`: then each is erased as
+    message_delete does (a removed one keeps its state). Conversations locked in pk order."""
+    places = set(
+        Participant.objects.filter(user=user).values_list("conversation_id", flat=True)
+    ) | set(Message.objects.filter(author=user).values_list("conversation_id", flat=True))
+    now = timezone.now()
+    for conversation_id in sorted(places):
+        Conversation.objects.select_for_update().filter(pk=conversation_id).values("pk").first()
+        Participant.objects.active().filter(conversation_id=conversation_id, user=user).update(
+            left_at=now
+        )
+        if not erase_content:
+            continue
+        for message in Message.objects.filter(conversation_id=conversation_id, author=user):
+            if message.state != ContentState.REMOVED:
+                message.state = ContentState.DELETED
+            message.body = message.body_html = ""
+            message.save(update_fields=["state", "body", "body_html"])
+            notifications_withdraw(target=target_of(message))

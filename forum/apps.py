@@ -72,6 +72,13 @@ class ForumConfig(AppConfig):
         post_migrate.connect(repair_search_indexes, sender=self)
         # A member's page lists their posts and comments (accounts never imports forum).
         register_profile_section("activity", "Posts and comments", profile_activity, position=20)
+        # Deleting an account: votes, recommendations and follows go; posts and comments stay
+        # under "[deleted member]" or are erased (accounts never imports forum).
+        from accounts.deletion import register_deletion_handler
+
+        from .services import account_delete_forum
+
+        register_deletion_handler("forum", account_delete_forum, position=30)
 
     def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo

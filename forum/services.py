@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Max, Q, QuerySet
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django_tasks.base import Task
 
@@ -540,3 +541,76 @@ def _new_tree_id(using: str) -> int:
             tree_id = highest + 1
             cursor.execute("SELECT setval('forum_comment_tree_id_seq', %s, true)", [tree_id])
     return tree_id
+
+
+# Account deletion (accounts.deletion) ------------------------------------------------------------
+
+
+def account_delete_forum(user: User, *, erase_content: bool) -> None:
+    """The forum's part of deleting an account (accounts.services.account_delete calls it, holding
+    the member's row lock). Their votes and recommendations go, the counters they moved moved
+    back; their follows go; their drafts go (nobody else ever saw them). Their published posts
+    and comments stay, shown under "[deleted member]", unless `erase_content`: then each is erased
+    as deleting it themselves would (the text and its history go, the row stays so replies keep
+    their place; a removed one keeps its state and the moderator's reason). Every change to a
+    post's comments is made under that post's lock, posts in pk order."""
+    votes = CommentVote.objects.filter(user=user)
+    vote_posts = set(votes.values_list("comment__post_id", flat=True))
+    recommended = set(Recommendation.objects.filter(user=user).values_list("post_id", flat=True))
+    written = set(Comment.objects.filter(author=user).values_list("post_id", flat=True))
+    own_posts = set(Post.objects.filter(author=user).values_list("pk", flat=True))
+    for post_id in sorted(vote_posts | recommended | written | own_posts):
+        post = _lock_post(post_id)
+        for vote in CommentVote.objects.filter(user=user, comment__post_id=post_id):
+            _vote_take_back(vote)
+        if post_id in recommended:
+            Recommendation.objects.filter(post_id=post_id, user=user).delete()
+            Post.objects.filter(pk=post_id).update(
+                recommendation_count=Greatest(F("recommendation_count") - 1, 0)
+            )
+            _refresh_hot(post_id)
+        if erase_content and post_id in written:
+            for comment in Comment.objects.filter(post_id=post_id, author=user):
+                _erase_comment(comment)
+        if post_id in own_posts:
+            if post.status == Post.Status.DRAFT and not post.comments.exists():
+                post.delete()
+            elif erase_content:
+                _erase_post(post)
+    Follow.objects.filter(user=user).delete()
+    pagecache.bump_on_commit()  # .update() and a queryset's delete() send no signal
+
+
+def _vote_take_back(vote: CommentVote) -> None:
+    """As comment_vote(value=0) does, under the post's lock the caller holds."""
+    up, down = int(vote.value == 1), int(vote.value == -1)
+    vote.delete()
+    votes = Comment.objects.filter(pk=vote.comment_id)
+    votes.update(
+        upvotes=Greatest(F("upvotes") - up, 0),
+        downvotes=Greatest(F("downvotes") - down, 0),
+        score=F("score") - up + down,
+    )
+    upvotes, downvotes = votes.values_list("upvotes", "downvotes").get()
+    votes.update(confidence=wilson_lower_bound(upvotes, downvotes))
+
+
+def _erase_comment(comment: Comment) -> None:
+    """comment_delete's erasure, for any state: a removed comment stays removed (its reason is
+    the moderators' record), anything else becomes deleted by its author."""
+    if comment.state != ContentState.REMOVED:
+        comment.state = ContentState.DELETED
+    comment.body = comment.body_html = ""
+    comment.save(update_fields=["state", "body", "body_html"])
+    comment.revisions.all().delete()
+    notifications_withdraw(target=target_of(comment))
+
+
+def _erase_post(post: Post) -> None:
+    """post_delete's erasure (the title stays, for the thread's context), for any state."""
+    if post.state != ContentState.REMOVED:
+        post.state = ContentState.DELETED
+    post.body = post.body_html = ""
+    post.save(update_fields=["state", "body", "body_html"])
+    post.revisions.all().delete()
+    notifications_withdraw(target=target_of(post))

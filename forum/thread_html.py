@@ -191,7 +191,9 @@ def _comment(comment: Comment, viewer: Viewer, *, replies_open: bool) -> str:
     if visible:
         name = escape(comment.author.name)
         hats = _hats(comment)
-        who = f'<strong>{name}</strong>{hats} <span class="handle">@{escape(comment.author.username)}</span>'
+        who = f"<strong>{name}</strong>{hats}"
+        if not comment.author.is_deleted:  # a deleted account: "[deleted member]", no handle
+            who += f' <span class="handle">@{escape(comment.author.username)}</span>'
         label = f"Comment by {name}"
         body = f'<div class="comment-body prose">{comment.body_html}</div>'
     else:
@@ -216,7 +218,7 @@ def _comment(comment: Comment, viewer: Viewer, *, replies_open: bool) -> str:
     if replies := comment.reply_count:
         head += f'<span class="reply-count"> · {_plural(replies, "reply", "replies")}</span>'
     actions = []
-    if visible:
+    if visible and not comment.author.is_deleted:
         actions.append(
             f'<a href="{_profile_prefix()}{escape(quote(comment.author.username))}/" '
             f'class="author-link">{name}</a>'

@@ -47,4 +47,4 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class MemberAdmin(UserAdmin):
-    actions = [suspend_for_7_days, lift_suspension, ban, lift_ban]
+    actions = [*UserAdmin.actions, suspend_for_7_days, lift_suspension, ban, lift_ban]
