@@ -64,6 +64,10 @@ class CampaignsConfig(AppConfig):
         from .retention import register_campaign_rules
 
         register_campaign_rules()
+        # A member's data export has their supports, with the consent wording (accounts.data_export).
+        from .data_export import register_campaign_export_sections
+
+        register_campaign_export_sections()
 
     def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo

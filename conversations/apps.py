@@ -23,6 +23,10 @@ class ConversationsConfig(AppConfig):
         from .models import Message
 
         register_reportable("message", Message, related=["author"])
+        # A member's data export has the conversations they take part in (accounts.data_export).
+        from .data_export import register_conversation_export_sections
+
+        register_conversation_export_sections()
 
     def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo

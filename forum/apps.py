@@ -72,6 +72,10 @@ class ForumConfig(AppConfig):
         post_migrate.connect(repair_search_indexes, sender=self)
         # A member's page lists their posts and comments (accounts never imports forum).
         register_profile_section("activity", "Posts and comments", profile_activity, position=20)
+        # A member's data export has their posts, comments, votes and reports (accounts.data_export).
+        from .data_export import register_forum_export_sections
+
+        register_forum_export_sections()
 
     def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo
