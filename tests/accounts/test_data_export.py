@@ -117,6 +117,7 @@ def test_a_member_asks_is_told_and_downloads_everything(
     assert done.status_code == 302 and done.headers["Location"] == PAGE
     export = DataExport.objects.get(user=member)
     assert export.status == DataExport.Status.READY
+    assert export.ready_at is not None
     assert export.expires_at == export.ready_at + timedelta(hours=24)
     # Written under DATA_EXPORT_ROOT, nowhere near MEDIA_ROOT, and no temporary file left.
     assert Path(export.file.path).parent == Path(export.file.storage.location)
