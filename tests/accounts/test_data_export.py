@@ -335,3 +335,10 @@ def test_building_takes_a_bounded_number_of_queries(
     assert len(data["sections"]["posts"]) == 50
     assert len(data["sections"]["comments"]) == 50
     assert all(len(p["earlier_versions"]) == 1 for p in data["sections"]["posts"])
+
+
+def test_the_privacy_notice_points_to_the_page(app):
+    page = app.get(reverse("accounts:privacy"))
+    access = page.html.find(id="right-access").find_next("p")
+    assert access.find("a", href=PAGE).text == "Your data"
+    assert "contact the operator" not in access.text
