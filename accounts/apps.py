@@ -33,6 +33,13 @@ class AccountsConfig(AppConfig):
         # Unconfirmed accounts and old notifications go after the periods the privacy notice
         # states (`manage.py retention`).
         register_account_rules()
+        # A member's copy of their data: accounts' sections (other apps add theirs), and the
+        # prepared files deleted after EXPORT_RETENTION_HOURS (accounts.exports).
+        from .data_export import register_account_sections
+        from .exports import register_export_rules
+
+        register_account_sections()
+        register_export_rules()
 
         # Request ids end with their response; each enqueue is logged with the enqueuing request's
         # id; a worker's lines get the task's.

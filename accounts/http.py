@@ -1,8 +1,14 @@
-"""The request a `@login_required` view receives, for the type checker."""
+"""Typing helpers for views: the request a `@login_required` view receives, and allauth's
+re-authentication decorator typed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar, cast
+
+from allauth.account.decorators import reauthentication_required
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from .models import User
 
@@ -16,3 +22,17 @@ class AuthenticatedHttpRequest(HttpRequest):
     """
 
     user: User
+
+
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+
+
+def reauthenticated(*, allow_get: bool = False) -> Callable[[View], View]:
+    """allauth's `reauthentication_required`, typed: the view asks for the password again (and
+    allauth replays a POST once it is given) when the member's last authentication is older than
+    ACCOUNT_REAUTHENTICATION_TIMEOUT. `allow_get` lets GET through (the page itself)."""
+
+    def decorate(view: View) -> View:
+        return cast(View, reauthentication_required(view, allow_get=allow_get))
+
+    return decorate

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Collection
 from typing import Any, Self
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -356,3 +359,71 @@ class OutboundEmail(models.Model):
         if self.failed_at:
             return "failed"
         return "waiting"
+
+
+class DataExportStorage(FileSystemStorage):
+    """Where members' data exports are written: settings.DATA_EXPORT_ROOT, read at each use (so
+    tests and deployments can move it), never MEDIA_ROOT, and with no URL: a file goes out only
+    through accounts.views.data_export_download."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.DATA_EXPORT_ROOT)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self) -> str:
+        raise ValueError("Data exports have no URL: they go out through the download view.")
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Data exports have no URL: they go out through the download view.")
+
+
+def data_export_storage() -> DataExportStorage:
+    return DataExportStorage()
+
+
+class DataExport(models.Model):
+    """A copy of everything held about a member, prepared on request (accounts.exports): a zip
+    with data.json and README.txt, downloadable by the member alone until `expires_at`, then
+    deleted (the "data-exports" retention rule)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Being prepared"
+        READY = "ready", "Ready to download"
+        FAILED = "failed", "Could not be prepared"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    created_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(storage=data_export_storage, blank=True, max_length=200)
+    size = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="data_export_recent")]
+
+    def __str__(self) -> str:
+        return f"Data export {self.pk} of {self.user_id} ({self.status})"
+
+    @property
+    def is_downloadable(self) -> bool:
+        return (
+            self.status == self.Status.READY
+            and bool(self.file)
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )
+
+    def delete_file(self) -> None:
+        """Remove the zip from disk (the row keeps nothing else worth hiding)."""
+        if self.file:
+            self.file.storage.delete(self.file.name)

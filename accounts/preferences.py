@@ -83,6 +83,15 @@ CATEGORIES: dict[str, Category] = {
             # Members may stop the email, never the notice itself: a removal must be heard of.
             choices=(Delivery.EMAIL, Delivery.DIGEST, Delivery.SITE),
         ),
+        Category(
+            "account",
+            "Your account: a copy of your data ready to download",
+            "you asked for a copy of your data",
+            Delivery.EMAIL,
+            frozenset({"data_export"}),
+            # What the member asked for is always told in the site; only the email is theirs to stop.
+            choices=(Delivery.EMAIL, Delivery.SITE),
+        ),
     ]
 }
 

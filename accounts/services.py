@@ -12,6 +12,7 @@ from .deletion import deletion_handlers
 from .models import (
     Affiliation,
     Block,
+    DataExport,
     Delivery,
     Notification,
     NotificationPreference,
@@ -320,6 +321,9 @@ def account_delete(*, user: User, actor: User, erase_content: bool) -> User:
         Block.objects.filter(blocked=member).delete()
         OutboundEmail.objects.filter(user=member).delete()
         Notification.objects.filter(user=member).delete()
+        # Pending and ready data exports: the rows now, their files once this commits
+        # (accounts.exports connects post_delete).
+        DataExport.objects.filter(user=member).delete()
         # Others' notifications of what they did name them in their text ("Alice replied"):
         # deleted, the unread ones taken off their readers' counts.
         delete_notifications(Notification.objects.filter(actor=member))

@@ -12,6 +12,10 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),
     path("account/notifications/", views.notification_settings, name="notification-settings"),
+    path("account/data/", views.data_export, name="data-export"),
+    path(
+        "account/data/<int:pk>/download/", views.data_export_download, name="data-export-download"
+    ),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("members/<str:username>/block/", views.block, name="block"),
     path("members/<str:username>/unblock/", views.unblock, name="unblock"),

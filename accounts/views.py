@@ -7,14 +7,18 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from .data_export import export_sections
+from .exports import DataExportRefused, data_export_request
 from .forms import AccountDeleteForm, NotificationSettingsForm, ProfileForm
-from .http import AuthenticatedHttpRequest
-from .models import Block, Delivery, User
+from .http import AuthenticatedHttpRequest, reauthenticated
+from .models import Block, DataExport, Delivery, User
 from .preferences import (
     CATEGORIES,
     DIGEST,
@@ -226,3 +230,67 @@ def unblock(request: AuthenticatedHttpRequest, username: str) -> HttpResponse:
     if next_url == "settings":
         return redirect("accounts:notification-settings")
     return redirect(member.get_absolute_url())
+
+
+# A member's copy of their data (accounts.exports) ----------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+# Asking for the copy needs the password again when the log-in is older than
+# ACCOUNT_REAUTHENTICATION_TIMEOUT (allauth replays the POST once it is given).
+@reauthenticated(allow_get=True)
+def data_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            data_export_request(actor=request.user)
+        except DataExportRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request,
+                "We are preparing a copy of your data. We will tell you when it is ready to "
+                "download.",
+            )
+        return redirect("accounts:data-export")
+    latest = request.user.data_exports.order_by("-created_at", "-pk").first()
+    return render(
+        request,
+        "accounts/data_export.html",
+        {
+            "latest": latest,
+            "sections": export_sections(),
+            "retention_hours": settings.EXPORT_RETENTION_HOURS,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+@reauthenticated()
+def data_export_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+    # Its owner's alone: anyone else (staff too) is told there is no such thing.
+    export = get_object_or_404(
+        DataExport,
+        pk=pk,
+        user=request.user,
+        status=DataExport.Status.READY,
+        expires_at__gt=timezone.now(),
+    )
+    if not export.file:
+        raise Http404
+    try:
+        handle = export.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    made = export.ready_at or export.created_at
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{settings.SITE_NAME}-data-{request.user.username}-{made:%Y-%m-%d}.zip".replace(
+            " ", "-"
+        ),
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -72,6 +72,11 @@ class CampaignsConfig(AppConfig):
 
         register_deletion_handler("campaigns", account_delete_campaigns, position=10)
 
+        # A member's data export has their supports, with the consent wording (accounts.data_export).
+        from .data_export import register_campaign_export_sections
+
+        register_campaign_export_sections()
+
     def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo
 

@@ -31,6 +31,11 @@ class ConversationsConfig(AppConfig):
 
         register_deletion_handler("conversations", account_delete_conversations, position=20)
 
+        # A member's data export has the conversations they take part in (accounts.data_export).
+        from .data_export import register_conversation_export_sections
+
+        register_conversation_export_sections()
+
     def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo
 

@@ -80,6 +80,11 @@ class ForumConfig(AppConfig):
 
         register_deletion_handler("forum", account_delete_forum, position=30)
 
+        # A member's data export has their posts, comments, votes and reports (accounts.data_export).
+        from .data_export import register_forum_export_sections
+
+        register_forum_export_sections()
+
     def build_demo(self, stdout: SupportsWrite[str]) -> None:
         from .demo import build_demo
 

@@ -502,6 +502,9 @@ WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
+# Members' data exports (accounts.DataExport): never under MEDIA_ROOT, never served by the web
+# server; only accounts.views.data_export_download hands one out, to its owner alone.
+DATA_EXPORT_ROOT = Path(os.environ.get("DATA_EXPORT_ROOT", VAR_DIR / "exports"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5_242_880
 

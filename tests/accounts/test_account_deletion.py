@@ -396,3 +396,24 @@ def test_sign_ups_cant_take_a_tombstones_name():
     with pytest.raises(ValidationError):
         validate_username_available("deleted-12")
     validate_username_available("deletedmotions")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_an_account_deletes_its_data_exports_and_their_files(leaver, settings, tmp_path):
+    """The export's zip holds everything about the member: it goes with the account (the file
+    once the deletion commits)."""
+    from pathlib import Path
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from accounts.models import DataExport
+
+    settings.DATA_EXPORT_ROOT = tmp_path / "exports"
+    export = DataExport(user=leaver, status=DataExport.Status.READY, expires_at=timezone.now())
+    export.file.save("export.zip", ContentFile(b"PK everything"), save=True)
+    path = Path(export.file.path)
+    assert path.read_bytes() == b"PK everything"
+    account_delete(user=leaver, actor=leaver, erase_content=False)
+    assert not DataExport.objects.filter(user=leaver).exists()
+    assert not path.exists()
