@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 
+from .links import fast_reverse
 from .validators import (
     USERNAME_RULE,
     UsernameCharactersValidator,
@@ -117,7 +117,7 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     def get_absolute_url(self) -> str:
-        return reverse("accounts:profile", kwargs={"username": self.username})
+        return fast_reverse("accounts:profile", self.username)
 
     @property
     def is_suspended(self) -> bool:

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, cast
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.urls import reverse
 from django.utils import timezone
 
+from accounts.links import fast_reverse
 from forum.models import (
     SEARCH_VECTOR,
     ContentState,
@@ -207,7 +207,7 @@ class Campaign(Moderatable):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("campaigns:detail", kwargs={"slug": self.slug})
+        return fast_reverse("campaigns:detail", self.slug)
 
     # The moderation contract (forum.models.Moderatable) ---------------------------------------
 

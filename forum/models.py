@@ -10,11 +10,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connection, models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
+
+from accounts.links import fast_reverse
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -180,7 +181,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:section", kwargs={"slug": self.slug})
+        return fast_reverse("forum:section", self.slug)
 
 
 # What PostQuerySet.listed() filters on (also the condition of the lists' partial indexes).
@@ -301,7 +302,7 @@ class Post(AuthoredContent):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:post-detail", kwargs={"pk": self.pk, "slug": self.slug})
+        return fast_reverse("forum:post-detail", self.pk, self.slug)
 
     @property
     def is_published(self) -> bool:
@@ -411,7 +412,7 @@ class Comment(MPTTModel, AuthoredContent):
         return f"Comment {self.pk} on post {self.post_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:comment-detail", kwargs={"pk": self.pk})
+        return fast_reverse("forum:comment-detail", self.pk)
 
     @property
     def reply_count(self) -> int:
