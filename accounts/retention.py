@@ -157,6 +157,21 @@ def delete_notifications(queryset: QuerySet[Any]) -> int:
     return done
 
 
+def _stale_login_sessions(now: datetime) -> QuerySet[Any]:
+    """allauth.usersessions' records (IP address, browser) of log-ins not seen for a session's
+    whole lifetime: candidates; `_purge_login_sessions` keeps any whose session still works."""
+    from allauth.usersessions.models import UserSession
+
+    return UserSession.objects.filter(
+        last_seen_at__lt=now - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    )
+
+
+def _purge_login_sessions(queryset: QuerySet[Any]) -> int:
+    # purge() deletes the record only if its session is gone or no longer logs anyone in.
+    return sum(1 for session in queryset.iterator(chunk_size=BATCH) if session.purge())
+
+
 def register_account_rules() -> None:
     register_retention_rule(
         "unconfirmed-accounts",
@@ -175,4 +190,13 @@ def register_account_rules() -> None:
         ),
         due=_old_notifications,
         act=delete_notifications,
+    )
+    register_retention_rule(
+        "login-sessions",
+        describe=lambda n: (
+            f"delete {n} record{'' if n == 1 else 's'} of log-ins ended more than "
+            f"{settings.SESSION_COOKIE_AGE // 86400} days ago (address and browser)"
+        ),
+        due=_stale_login_sessions,
+        act=_purge_login_sessions,
     )

@@ -324,6 +324,12 @@ def account_delete(*, user: User, actor: User, erase_content: bool) -> User:
         # Pending and ready data exports: the rows now, their files once this commits
         # (accounts.exports connects post_delete).
         DataExport.objects.filter(user=member).delete()
+        # Their log-ins (allauth.usersessions: address and browser each): each session ended
+        # in the session store, and its record deleted.
+        from allauth.usersessions.models import UserSession
+
+        for login in UserSession.objects.filter(user=member):
+            login.end()
         # Others' notifications of what they did name them in their text ("Alice replied"):
         # deleted, the unread ones taken off their readers' counts.
         delete_notifications(Notification.objects.filter(actor=member))

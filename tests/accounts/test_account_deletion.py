@@ -417,3 +417,15 @@ def test_deleting_an_account_deletes_its_data_exports_and_their_files(leaver, se
     account_delete(user=leaver, actor=leaver, erase_content=False)
     assert not DataExport.objects.filter(user=leaver).exists()
     assert not path.exists()
+
+
+def test_deleting_an_account_ends_its_log_ins_and_their_records(client, leaver):
+    from allauth.usersessions.models import UserSession
+    from django.contrib.sessions.backends.db import SessionStore
+
+    client.force_login(leaver)
+    key = client.session.session_key
+    UserSession.objects.create(user=leaver, ip="192.0.2.9", session_key=key, user_agent="Firefox")
+    account_delete(user=leaver, actor=leaver, erase_content=False)
+    assert not UserSession.objects.filter(user=leaver).exists()
+    assert not SessionStore().exists(key)

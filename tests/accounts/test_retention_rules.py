@@ -93,3 +93,27 @@ def test_the_task_applies_every_rule(settings):
     assert result.return_value is not None
     assert result.return_value["unconfirmed-accounts"] == 1
     assert not User.objects.filter(username="stale").exists()
+
+
+def test_records_of_long_ended_log_ins_go_live_ones_stay(settings, client):
+    """allauth.usersessions keeps each log-in's address and browser: a record whose session has
+    ended, and not seen for a session's lifetime, is deleted; one whose session still works stays
+    however old."""
+    from allauth.usersessions.models import UserSession
+
+    member = make_member("traveller")
+    client.force_login(member)
+    live = UserSession.objects.create(
+        user=member, ip="192.0.2.1", session_key=client.session.session_key, user_agent="Firefox"
+    )
+    gone = UserSession.objects.create(
+        user=member, ip="192.0.2.2", session_key="x" * 32, user_agent="Chrome"
+    )
+    recent = UserSession.objects.create(
+        user=member, ip="192.0.2.3", session_key="y" * 32, user_agent="Safari"
+    )
+    long_ago = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)
+    UserSession.objects.filter(pk__in=[live.pk, gone.pk]).update(last_seen_at=long_ago)
+    assert "login-sessions: would delete 2 records" in _retention()  # candidates
+    _retention("--apply")
+    assert set(UserSession.objects.values_list("pk", flat=True)) == {live.pk, recent.pk}
