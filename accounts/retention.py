@@ -162,9 +162,10 @@ def _stale_login_sessions(now: datetime) -> QuerySet[Any]:
     whole lifetime: candidates; `_purge_login_sessions` keeps any whose session still works."""
     from allauth.usersessions.models import UserSession
 
-    return UserSession.objects.filter(
+    stale: QuerySet[Any] = UserSession.objects.filter(
         last_seen_at__lt=now - timedelta(seconds=settings.SESSION_COOKIE_AGE)
     )
+    return stale
 
 
 def _purge_login_sessions(queryset: QuerySet[Any]) -> int:
