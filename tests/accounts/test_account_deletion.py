@@ -429,3 +429,14 @@ def test_deleting_an_account_ends_its_log_ins_and_their_records(client, leaver):
     account_delete(user=leaver, actor=leaver, erase_content=False)
     assert not UserSession.objects.filter(user=leaver).exists()
     assert not SessionStore().exists(key)
+
+
+def test_search_shows_a_deleted_members_words_without_a_profile_link(client, leaver, member):
+    from tests.forum import factories as forum_factories
+
+    post = forum_factories.post(member, title="Branch accounts")
+    forum_factories.comment(post, leaver, "The treasurer's ledger is missing pages.")
+    account_delete(user=leaver, actor=leaver, erase_content=False)
+    page = client.get(reverse("forum:search"), {"q": "ledger"}).content.decode()
+    assert "ledger" in page and "[deleted member]" in page
+    assert "Lena" not in page and "/members/deleted-" not in page
