@@ -398,8 +398,9 @@ def test_sign_ups_cant_take_a_tombstones_name():
     validate_username_available("deletedmotions")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_deleting_an_account_deletes_its_data_exports_and_their_files(leaver, settings, tmp_path):
+def test_deleting_an_account_deletes_its_data_exports_and_their_files(
+    leaver, settings, tmp_path, django_capture_on_commit_callbacks
+):
     """The export's zip holds everything about the member: it goes with the account (the file
     once the deletion commits)."""
     from pathlib import Path
@@ -414,7 +415,8 @@ def test_deleting_an_account_deletes_its_data_exports_and_their_files(leaver, se
     export.file.save("export.zip", ContentFile(b"PK everything"), save=True)
     path = Path(export.file.path)
     assert path.read_bytes() == b"PK everything"
-    account_delete(user=leaver, actor=leaver, erase_content=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        account_delete(user=leaver, actor=leaver, erase_content=False)
     assert not DataExport.objects.filter(user=leaver).exists()
     assert not path.exists()
 
