@@ -323,6 +323,12 @@ def campaign_close(*, campaign: Campaign, actor: User, outcome: str, story: str)
         raise ActionRefused("Say whether the campaign was won, lost or withdrawn.")
     if not story.strip():
         raise ActionRefused("Tell supporters what happened: the closing story can't be empty.")
+    _close(campaign, outcome=outcome, story=story)
+    return campaign
+
+
+def _close(campaign: Campaign, *, outcome: str, story: str) -> None:
+    """Close a locked, open campaign with its outcome and story, and tell its supporters."""
     campaign.status, campaign.outcome = Campaign.Status.CLOSED, outcome
     campaign.closing_story, campaign.closing_story_html = story, render_markdown(story)
     campaign.closed_at = timezone.now()
@@ -340,7 +346,6 @@ def campaign_close(*, campaign: Campaign, actor: User, outcome: str, story: str)
         subject=f"{campaign.title}: {verdict}",
         text=story,
     )
-    return campaign
 
 
 @transaction.atomic
@@ -736,19 +741,4 @@ def _pass_on_or_close(campaign: Campaign, user: User) -> None:
         campaign.delete()
         return
     if campaign.is_open:
-        story = DELETION_CLOSING_STORY
-        campaign.status, campaign.outcome = Campaign.Status.CLOSED, Campaign.Outcome.WITHDRAWN
-        campaign.closing_story, campaign.closing_story_html = story, render_markdown(story)
-        campaign.closed_at = timezone.now()
-        campaign.save(
-            update_fields=["status", "outcome", "closing_story", "closing_story_html", "closed_at"]
-        )
-        _tell_supporters(
-            campaign,
-            key=f"campaign:{campaign.pk}:closed:{campaign.closed_at:%Y%m%dT%H%M%S%f}",
-            kind="campaign_closed",
-            message=f'"{campaign.title}" is closed: withdrawn.',
-            url=f"{campaign.get_absolute_url()}#outcome",
-            subject=f"{campaign.title}: withdrawn",
-            text=story,
-        )
+        _close(campaign, outcome=Campaign.Outcome.WITHDRAWN, story=DELETION_CLOSING_STORY)
