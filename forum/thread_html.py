@@ -3,7 +3,7 @@
 A thread page shows up to a couple of hundred comments, and the template language costs tens of
 microseconds per variable it resolves: a recursive ``{% include %}`` with a ``{% url %}`` per
 link made the comments 93% of a thread page's time. Here each comment is a few string joins:
-every URL comes from one pattern reversed once per process, and everything a member wrote (names,
+every URL comes from a pattern looked up once a page (accounts.links.pk_url), and everything a member wrote (names,
 usernames, placeholders' reasons) goes through ``html.escape`` (quotes too); bodies are forum.markup's sanitised
 HTML. The structure is the one the template had: nested ``<ol>``/``<li>``, each comment a
 ``<details>`` (collapsing without JavaScript) around an ``<article>``.
@@ -17,16 +17,16 @@ logged-in page is a third lighter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from html import escape  # what django.utils.html.escape does, without making a SafeString
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+
+from accounts.links import pk_url
 
 from .hats import HAT_TITLES, hats_of
 from .templatetags.forum_tags import ago
@@ -42,19 +42,6 @@ if TYPE_CHECKING:
 SHARED_FORM = (
     "tf"  # the id of the page's one form for comment buttons (templates/forum/_thread_form.html)
 )
-_PK = 2_147_483_647  # stands for the pk in URL patterns reversed once
-
-
-@cache
-def _pattern(name: str, *before: str) -> Callable[[int], str]:
-    """The URL named `name` for any pk, from one reversal (`before`: arguments ahead of the pk)."""
-    prefix, suffix = reverse(name, args=[*before, _PK]).split(str(_PK))
-    return lambda pk: f"{prefix}{pk}{suffix}"
-
-
-@cache
-def _profile_prefix() -> str:
-    return reverse("accounts:profile", kwargs={"username": "u"})[:-2]
 
 
 @cache
@@ -77,6 +64,7 @@ class Viewer:
 
     def __post_init__(self) -> None:
         self.now = timezone.now()  # one "now" for every "3 hours ago" on the page
+        self.links = Links()  # each URL pattern looked up once a page
         self.is_member = bool(self.user.is_authenticated)
         self.is_moderator = self.is_member and bool(getattr(self.user, "is_moderator", False))
         self._allowed: dict[tuple[bool, str], Allowed] = {}
@@ -103,6 +91,20 @@ class Viewer:
         return found
 
 
+class Links:
+    """The comment URLs a page writes, each a pk formatter (accounts.links.pk_url)."""
+
+    def __init__(self) -> None:
+        self.detail = pk_url("forum:comment-detail")
+        self.reply = pk_url("forum:comment-reply")
+        self.vote = pk_url("forum:comment-vote")
+        self.edit = pk_url("forum:comment-edit")
+        self.delete = pk_url("forum:comment-delete")
+        self.history = pk_url("forum:comment-history")
+        self.report = pk_url("forum:report", "comment")
+        self.moderate = pk_url("forum:moderate", "comment")
+
+
 @dataclass(frozen=True, slots=True)
 class Allowed:
     vote: bool
@@ -117,8 +119,8 @@ def _hats(comment: Comment) -> str:
     return "".join(_hat_html(name) for name in hats_of(comment))
 
 
-def _vote_buttons(comment: Comment) -> str:
-    action = _pattern("forum:comment-vote")(comment.pk)
+def _vote_buttons(comment: Comment, viewer: Viewer) -> str:
+    action = viewer.links.vote(comment.pk)
     buttons = []
     for value, mark, word in ((1, "▲", "up"), (-1, "▼", "down")):
         pressed = comment.my_vote == value
@@ -140,7 +142,7 @@ def _mod_controls(comment: Comment, viewer: Viewer) -> str:
         f'<option value="{escape(value)}">{escape(label)}</option>'
         for value, label in viewer.mod_actions
     )
-    action = _pattern("forum:moderate", "comment")(pk)
+    action = viewer.links.moderate(pk)
     return (
         '<details class="mod-controls"><summary>moderate</summary>'
         f'<form method="post" action="{action}" class="mod-form" id="mod-form-comment-{pk}">'
@@ -165,19 +167,19 @@ def _controls(comment: Comment, viewer: Viewer) -> str:
     can = viewer.allowed(comment)
     parts = []
     if can.vote:
-        parts.append(_vote_buttons(comment))
+        parts.append(_vote_buttons(comment, viewer))
     if can.edit:
-        parts.append(f'<a href="{_pattern("forum:comment-edit")(comment.pk)}">edit</a>')
+        parts.append(f'<a href="{viewer.links.edit(comment.pk)}">edit</a>')
     if can.delete:
         parts.append(
             '<details class="confirm"><summary>delete</summary>'
-            f'<button form="{SHARED_FORM}" formaction="{_pattern("forum:comment-delete")(comment.pk)}" '
+            f'<button form="{SHARED_FORM}" formaction="{viewer.links.delete(comment.pk)}" '
             'class="small">Delete this comment</button></details>'
         )
     if comment.edited_at and comment.is_visible and can.see_history:
-        parts.append(f'<a href="{_pattern("forum:comment-history")(comment.pk)}">history</a>')
+        parts.append(f'<a href="{viewer.links.history(comment.pk)}">history</a>')
     if comment.is_visible and can.report:
-        report = _pattern("forum:report", "comment")(comment.pk)
+        report = viewer.links.report(comment.pk)
         parts.append(f'<a href="{report}" class="report-link">report</a>')
     if viewer.is_moderator and can.moderate:
         parts.append(_mod_controls(comment, viewer))
@@ -186,7 +188,7 @@ def _controls(comment: Comment, viewer: Viewer) -> str:
 
 def _comment(comment: Comment, viewer: Viewer, *, replies_open: bool) -> str:
     pk = comment.pk
-    permalink = _pattern("forum:comment-detail")(pk)
+    permalink = viewer.links.detail(pk)
     visible = comment.is_visible
     if visible:
         name = escape(comment.author.name)
@@ -220,14 +222,11 @@ def _comment(comment: Comment, viewer: Viewer, *, replies_open: bool) -> str:
     actions = []
     if visible and not comment.author.is_deleted:
         actions.append(
-            f'<a href="{_profile_prefix()}{escape(quote(comment.author.username))}/" '
-            f'class="author-link">{name}</a>'
+            f'<a href="{escape(comment.author.get_absolute_url())}" class="author-link">{name}</a>'
         )
     actions.append(f'<a href="{permalink}" class="permalink">link</a>')
     if visible and replies_open:
-        actions.append(
-            f'<a href="{_pattern("forum:comment-reply")(pk)}" class="reply-link">reply</a>'
-        )
+        actions.append(f'<a href="{viewer.links.reply(pk)}" class="reply-link">reply</a>')
     placeholder = "" if visible else " placeholder"
     return (
         f'<li class="comment-node" id="c{pk}"><details open><summary><span class="comment-head">'
@@ -237,11 +236,11 @@ def _comment(comment: Comment, viewer: Viewer, *, replies_open: bool) -> str:
     )
 
 
-def _more(entry: Entry, sort: str) -> str:
+def _more(entry: Entry, sort: str, viewer: Viewer) -> str:
     pk = entry.comment.pk
     if entry.continues:
         return (
-            f'<p class="continue"><a href="{_pattern("forum:comment-detail")(pk)}">Continue this '
+            f'<p class="continue"><a href="{viewer.links.detail(pk)}">Continue this '
             f'thread → <span class="meta">({_plural(entry.comment.reply_count, "more reply", "more replies")})</span></a></p>'
         )
     if not entry.more:
@@ -250,7 +249,7 @@ def _more(entry: Entry, sort: str) -> str:
     if entry.more_after is not None:
         query += f"&amp;after={entry.more_after}"
     return (
-        f'<p class="more"><a class="more-replies" href="{_pattern("forum:comment-detail")(pk)}'
+        f'<p class="more"><a class="more-replies" href="{viewer.links.detail(pk)}'
         f'{query}">{_plural(entry.more, "more reply", "more replies")}</a></p>'
     )
 
@@ -262,13 +261,13 @@ def thread_html(entries: Sequence[Entry], *, post: Post, viewer: Viewer, sort: s
     replies_open = post.accepts_replies()
     for entry in entries:
         while open_entries and open_entries[-1].depth >= entry.depth:
-            out.append(f"</ol>{_more(open_entries.pop(), sort)}</details></li>")
+            out.append(f"</ol>{_more(open_entries.pop(), sort, viewer)}</details></li>")
         out.append(_comment(entry.comment, viewer, replies_open=replies_open))
         if entry.shown_children:
             out.append('<ol class="replies">')
             open_entries.append(entry)
         else:
-            out.append(f"{_more(entry, sort)}</details></li>")
+            out.append(f"{_more(entry, sort, viewer)}</details></li>")
     while open_entries:
-        out.append(f"</ol>{_more(open_entries.pop(), sort)}</details></li>")
+        out.append(f"</ol>{_more(open_entries.pop(), sort, viewer)}</details></li>")
     return mark_safe("".join(out))  # noqa: S308 - every member's value above is escaped

@@ -4,7 +4,7 @@ import random
 
 from django.urls import reverse
 
-from accounts.links import fast_reverse
+from accounts.links import fast_reverse, pk_url
 
 
 def test_fast_reverse_matches_reverse_on_awkward_values():
@@ -24,6 +24,10 @@ def test_fast_reverse_matches_reverse_on_awkward_values():
         assert fast_reverse("forum:comment-detail", pk) == reverse(
             "forum:comment-detail", args=[pk]
         )
+        assert pk_url("forum:comment-detail")(pk) == reverse("forum:comment-detail", args=[pk])
+        assert pk_url("forum:report", "comment")(pk) == reverse(
+            "forum:report", args=["comment", pk]
+        )
 
 
 def test_fast_reverse_follows_the_script_prefix():
@@ -33,5 +37,6 @@ def test_fast_reverse_follows_the_script_prefix():
     try:
         assert fast_reverse("forum:section", "policy") == reverse("forum:section", args=["policy"])
         assert fast_reverse("forum:section", "policy").startswith("/forum/")
+        assert pk_url("forum:comment-detail")(7) == reverse("forum:comment-detail", args=[7])
     finally:
         set_script_prefix("/")
