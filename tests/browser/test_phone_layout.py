@@ -200,3 +200,52 @@ def test_privacy_notice_does_not_scroll_sideways_even_with_a_long_contact(phone,
     expect(phone.locator(".operator-contact")).to_have_text(settings.SITE_OPERATOR_CONTACT)
     scroll_width, inner_width = phone.evaluate(OVERFLOW)
     assert scroll_width <= inner_width
+
+
+def test_a_big_thread_its_branch_page_and_a_deep_permalink_fit_a_phone(phone, settings):
+    """A logged-in member reads a thread too big for one page: its page, the "N more replies"
+    branch page it links to, and a comment ten levels down, none scrolling sideways."""
+    settings.THREAD_PAGE_COMMENTS = 20
+    alice = make_member("alice", display_name="Alice Okafor-Long-Surname-Of-The-Branch")
+    bob = make_member("bob", display_name="Bob Hughes")
+    post = services.post_create(
+        actor=alice,
+        section=Section.objects.get(slug="party-finances"),
+        title="Who audits the auditors?",
+        body="Every line.",
+        publish=True,
+    )
+    root = services.comment_create(post=post, actor=bob, body="The members, at conference.")
+    for i in range(25):
+        reply = services.comment_create(
+            post=post,
+            actor=alice if i % 2 else bob,
+            body=f"Reply {i}: " + "word " * 30,
+            parent=root,
+        )
+        if i == 0:
+            parent = reply
+            for depth in range(12):  # a deep chain under the first reply
+                parent = services.comment_create(
+                    post=post,
+                    actor=bob if depth % 2 else alice,
+                    body=f"Deeper {depth}",
+                    parent=parent,
+                )
+    log_in(phone, "alice", logged_in=account_menu)
+    phone.goto(post.get_absolute_url())
+    more = phone.locator("a.more-replies").first
+    expect(more).to_be_visible()
+    expect(phone.get_by_role("button", name="Up-vote").first).to_be_visible()
+    for _ in range(2):
+        scroll_width, inner_width = phone.evaluate(OVERFLOW)
+        assert scroll_width <= inner_width, phone.url
+        if "after=" in phone.url:
+            break
+        more.click()
+        expect(phone.locator("h1")).to_be_attached()
+    assert "after=" in phone.url
+    phone.goto(parent.get_absolute_url())
+    expect(phone.get_by_text("Deeper 11")).to_be_visible()
+    scroll_width, inner_width = phone.evaluate(OVERFLOW)
+    assert scroll_width <= inner_width, phone.url
